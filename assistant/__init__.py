@@ -1,0 +1,1 @@
+"""Offline question answering over your own documents, with checked citations."""

@@ -1,0 +1,1 @@
+"""Indexing pipeline: load → clean → chunk → embed → store."""
