@@ -1,0 +1,287 @@
+"""Answering: a llama-index query engine that retrieves, selects evidence, asks the LLM and checks.
+
+The flow per question: retrieve (hybrid) → select evidence sentences → decide from evidence
+scores whether the documents can answer at all → let the LLM write a short cited answer →
+check every sentence against its cited span → fall back to a quoted sentence or a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.base.response.schema import Response
+from llama_index.core.bridge.pydantic import Field
+from llama_index.core.llms import LLM
+from llama_index.core.query_engine import CustomQueryEngine
+
+from assistant.citations import CheckResult, check_answer, looks_like_refusal, missing_terms
+from assistant.evidence import Evidence, EvidenceSelector, to_evidence
+from assistant.prompts import Prompt
+from assistant.retrieval import HybridRetriever, query_bundle
+from assistant.settings import REFUSALS, Settings
+from index.language import detect_language
+
+LANGUAGE_NAMES = {"en": "English", "sv": "Swedish"}
+QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A checked source of an answer: `quote` is exactly the cleaned text [start:end]."""
+
+    n: int
+    source: str
+    title: str | None
+    date: str | None
+    language: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    context: str = ""  # the surrounding chunk of the document, for display
+    context_start: int = 0  # offset of `context` in the cleaned document
+
+    @property
+    def name(self) -> str:
+        return Path(self.source).name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "source": self.source,
+            "title": self.title,
+            "date": self.date,
+            "language": self.language,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Seconds spent per stage of one answer."""
+
+    retrieve_s: float = 0.0
+    generate_s: float = 0.0
+    total_s: float = 0.0
+    first_token_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A checked answer: text with [n] markers, each resolving to a Citation."""
+
+    question: str
+    text: str
+    refused: bool
+    language: str
+    citations: tuple[Citation, ...] = ()
+    timings: Timings = field(default_factory=Timings)
+    standalone_question: str = ""
+    draft: str = ""  # what the LLM wrote, before checking
+    removed: tuple[str, ...] = ()  # answer sentences dropped by citation checking
+    mode: str = "generated"  # "generated" | "quoted" | "refused"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `ask --json` object."""
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "language": self.language,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "removed": list(self.removed),
+            "timings": {k: (round(v, 3) if v is not None else None) for k, v in asdict(self.timings).items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything known before generation starts."""
+
+    question: str
+    standalone: str
+    language: str
+    evidence: tuple[Evidence, ...]
+    refusal_reason: str | None  # set when the evidence cannot answer: skip the LLM
+    retrieve_s: float
+    started: float
+
+
+def answerability(question: str, evidence: Sequence[Evidence], min_score: float) -> str | None:
+    """Why the evidence cannot answer question, or None if it may. Pure; no LLM involved."""
+    if not evidence:
+        return "no document matched the question"
+    if evidence[0].score < min_score:
+        return f"best evidence scored {evidence[0].score:.2f} < {min_score:.2f}"
+    missing = missing_terms(question, [e.span() for e in evidence])
+    if missing:
+        return "the documents do not mention " + ", ".join(missing)
+    return None
+
+
+class CitedQueryEngine(CustomQueryEngine):
+    """Retrieve → select evidence → answer → check citations, as a llama-index query engine."""
+
+    retriever: HybridRetriever = Field(description="Hybrid dense + BM25 retriever.")
+    selector: EvidenceSelector = Field(description="Keeps the best evidence sentences.")
+    llm: LLM = Field(description="Writes the answer.")
+    prompts: dict[str, Prompt] = Field(description="Loaded prompt templates.")
+    settings: Settings = Field(description="Assistant settings.")
+
+    # -- stages ------------------------------------------------------------------------------
+    def prepare(
+        self, question: str, standalone: str | None = None, *, started: float | None = None
+    ) -> Prepared:
+        """Retrieve and select evidence for question (already rewritten if a follow-up)."""
+        started = started if started is not None else time.perf_counter()
+        standalone = (standalone or question).strip()
+        language = detect_language(standalone)
+        english = self.translate(standalone) if language != "en" else None
+        bundle = query_bundle(standalone, english)
+        hits = self.retriever.retrieve(bundle)
+        evidence = tuple(to_evidence(self.selector.postprocess_nodes(hits, query_bundle=bundle)))
+        minimum = self.settings.retrieval.min_evidence_score
+        reason = answerability(standalone, evidence, minimum)
+        if reason and english:
+            # Names can differ across languages; the translation passing is enough.
+            reason = answerability(english, evidence, minimum) and reason
+        return Prepared(
+            question=question,
+            standalone=standalone,
+            language=language if language in REFUSALS else "en",
+            evidence=evidence,
+            refusal_reason=reason,
+            retrieve_s=time.perf_counter() - started,
+            started=started,
+        )
+
+    def translate(self, question: str) -> str | None:
+        """English rendering of a non-English question, for the English-only embedder."""
+        if not self.settings.retrieval.translate_queries:
+            return None
+        prompt = self.prompts["translate"].render(question=question)
+        reply = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
+        text = (reply.message.content or "").strip().splitlines()
+        return text[0].strip() if text and text[0].strip() else None
+
+    def messages(self, prepared: Prepared) -> list[ChatMessage]:
+        """The chat the LLM sees: fixed system text first, so llama.cpp can reuse its KV cache."""
+        refusal = REFUSALS[prepared.language]
+        system = self.prompts["answer_system"].render(refusal=refusal)
+        user = self.prompts["answer_user"].render(
+            evidence="\n".join(e.prompt_line() for e in prepared.evidence),
+            question=prepared.standalone,
+            language_name=LANGUAGE_NAMES.get(prepared.language, "English"),
+        )
+        return [
+            ChatMessage(role=MessageRole.SYSTEM, content=system),
+            ChatMessage(role=MessageRole.USER, content=user),
+        ]
+
+    def generate(self, prepared: Prepared) -> Iterator[str]:
+        """Stream the LLM's draft answer as text deltas (nothing when the gate refused)."""
+        if prepared.refusal_reason:
+            return
+        last = ""
+        for chunk in self.llm.stream_chat(self.messages(prepared)):
+            text = chunk.message.content or ""
+            delta = chunk.delta if chunk.delta is not None else text[len(last) :]
+            last = text
+            if delta:
+                yield delta
+
+    def finish(self, prepared: Prepared, draft: str, *, first_token_s: float | None) -> Answer:
+        """Check the draft and build the final Answer."""
+        generated = time.perf_counter()
+        text, citations, removed, mode = compose(prepared, draft)
+        total = time.perf_counter() - prepared.started
+        return Answer(
+            question=prepared.question,
+            text=text,
+            refused=mode == "refused",
+            language=prepared.language,
+            citations=citations,
+            timings=Timings(
+                retrieve_s=prepared.retrieve_s,
+                generate_s=max(0.0, generated - prepared.started - prepared.retrieve_s),
+                total_s=total,
+                first_token_s=first_token_s,
+            ),
+            standalone_question=prepared.standalone,
+            draft=draft,
+            removed=removed,
+            mode=mode,
+        )
+
+    def answer(self, question: str, standalone: str | None = None) -> Answer:
+        prepared = self.prepare(question, standalone)
+        draft, first = "", None
+        for delta in self.generate(prepared):
+            first = first if first is not None else time.perf_counter() - prepared.started
+            draft += delta
+        return self.finish(prepared, draft, first_token_s=first)
+
+    def custom_query(self, query_str: str) -> Response:
+        answer = self.answer(query_str)
+        return Response(response=answer.text, metadata={"answer": answer})
+
+
+def compose(
+    prepared: Prepared, draft: str
+) -> tuple[str, tuple[Citation, ...], tuple[str, ...], str]:
+    """Final (text, citations, removed sentences, mode) from a draft and its evidence. Pure."""
+    language = prepared.language
+    refusal = REFUSALS[language]
+    if prepared.refusal_reason or not prepared.evidence:
+        return refusal, (), (), "refused"
+    by_n = {e.n: e for e in prepared.evidence}
+    if looks_like_refusal(draft):
+        return refusal, (), (), "refused"
+    result: CheckResult = check_answer(draft, [e.span() for e in prepared.evidence], language=language)
+    removed = tuple(c.sentence for c in result.removed)
+    if result.kept:
+        numbering: dict[int, int] = {}
+        parts = []
+        for check in result.kept:
+            marks = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in check.cited)
+            body, end = _split_end(check.sentence)
+            parts.append(f"{body} {marks}{end}")
+        citations = tuple(_citation(by_n[old], new) for old, new in numbering.items())
+        return " ".join(parts), citations, removed, "generated"
+    best = prepared.evidence[0]
+    quote = f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{best.text}" [1]'
+    return quote, (_citation(best, 1),), removed, "quoted"
+
+
+def _split_end(sentence: str) -> tuple[str, str]:
+    match = re.search(r"[.!?…]+[\"”']?$", sentence)
+    if not match:
+        return sentence, "."
+    return sentence[: match.start()].rstrip(), match.group()
+
+
+def _citation(e: Evidence, n: int) -> Citation:
+    return Citation(
+        n=n,
+        source=e.source,
+        title=e.title,
+        date=e.date,
+        language=e.language,
+        quote=e.text,
+        start=e.start,
+        end=e.end,
+        score=e.score,
+        context=e.context,
+        context_start=e.context_start,
+    )

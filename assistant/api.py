@@ -1,0 +1,158 @@
+"""The Python API: `Assistant` ties the index and the answer engine together."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.llms import LLM
+
+from assistant.answer import LANGUAGE_NAMES, Answer, CitedQueryEngine
+from assistant.chat import HistoryLike, condense, to_messages
+from assistant.errors import AssistantError, DocumentError
+from assistant.evidence import EvidenceSelector
+from assistant.prompts import load_prompts
+from assistant.retrieval import HybridRetriever
+from assistant.settings import Settings, load_settings, quiet_environment
+from index.ingest import IngestReport, Progress, ingest
+from index.language import detect_language
+from index.loaders import document_id
+from index.store import ChunkStore, StoredDocument
+
+
+class Assistant:
+    """Answers questions about your documents with checked citations.
+
+    >>> a = Assistant()                       # settings from ASSISTANT_* environment variables
+    >>> a.ingest(["notes/", "report.pdf"])
+    >>> print(a.ask("When were the sanctions lifted?").text)
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        llm: LLM | None = None,
+        embedder: BaseEmbedding | None = None,
+        store: ChunkStore | None = None,
+    ) -> None:
+        quiet_environment()
+        self.settings = settings or load_settings()
+        self.prompts = load_prompts(self.settings.prompts_dir)  # fail now, not mid-chat
+        self.store = store or ChunkStore(self.settings)
+        self._embedder = embedder
+        self._llm = llm
+        self._engine: CitedQueryEngine | None = None
+        self._lock = threading.Lock()
+
+    # -- lazily loaded models ----------------------------------------------------------------
+    @property
+    def embedder(self) -> BaseEmbedding:
+        if self._embedder is None:
+            from index.embedding import load_embedder
+
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def llm(self) -> LLM:
+        if self._llm is None:
+            from assistant.models import load_llm
+
+            self._llm = load_llm(self.settings)
+        return self._llm
+
+    @property
+    def engine(self) -> CitedQueryEngine:
+        with self._lock:
+            if self._engine is None:
+                retriever = HybridRetriever(
+                    self.store, self.embedder, self.llm, top_k=self.settings.retrieval.top_k
+                )
+                selector = EvidenceSelector(
+                    embed_model=self.embedder,
+                    max_sentences=self.settings.retrieval.evidence_sentences,
+                )
+                self._engine = CitedQueryEngine(
+                    retriever=retriever,
+                    selector=selector,
+                    llm=self.llm,
+                    prompts=self.prompts,
+                    settings=self.settings,
+                )
+            return self._engine
+
+    # -- documents ---------------------------------------------------------------------------
+    def ingest(
+        self, paths: Iterable[str | Path], *, progress: Progress | None = None
+    ) -> IngestReport:
+        """Index files and folders; unchanged files are skipped, bad files reported, not fatal."""
+        return ingest(
+            paths, store=self.store, embedder=self.embedder, settings=self.settings,
+            progress=progress,
+        )
+
+    def ensure_seeded(self) -> IngestReport | None:
+        """Index the bundled seeds/ if the store is empty; returns the report if it did."""
+        if self.store.documents():
+            return None
+        return self.ingest([self.settings.seeds_dir])
+
+    def sources(self) -> list[StoredDocument]:
+        """Every indexed document with its metadata and chunk count."""
+        return self.store.documents()
+
+    def remove(self, path_or_id: str | Path) -> StoredDocument:
+        """Drop one document from the index, by path, file name or document id."""
+        wanted = str(path_or_id)
+        docs = self.store.documents()
+        by_id = {d.doc_id: d for d in docs}
+        match = by_id.get(wanted) or by_id.get(document_id(Path(wanted).expanduser()))
+        if match is None:
+            named = [d for d in docs if d.name == Path(wanted).name]
+            if len(named) == 1:
+                match = named[0]
+        if match is None:
+            raise DocumentError(
+                wanted, "is not indexed: run `assistant sources` to see the indexed documents"
+            )
+        self.store.remove(match.doc_id)
+        return match
+
+    # -- questions ---------------------------------------------------------------------------
+    def standalone(self, question: str, history: HistoryLike | None = None) -> str:
+        """The question rewritten to stand alone, given the conversation so far."""
+        messages = to_messages(history)
+        if not messages:
+            return question
+        language = LANGUAGE_NAMES.get(detect_language(question), "English")
+        return condense(self.llm, self.prompts["condense"], question, messages, language)
+
+    def ask(self, question: str, history: HistoryLike | None = None) -> Answer:
+        """Answer question (a follow-up if history is given) with checked citations."""
+        answer: Answer | None = None
+        for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: HistoryLike | None = None) -> Iterator[str | Answer]:
+        """Yield the draft answer's text as it is generated, then the checked Answer."""
+        question = (question or "").strip()
+        if not question:
+            raise AssistantError("empty question: type a question about your documents")
+        started = time.perf_counter()
+        standalone = self.standalone(question, history)
+        prepared = self.engine.prepare(question, standalone, started=started)
+        draft, first = "", None
+        for delta in self.engine.generate(prepared):
+            if first is None:
+                first = time.perf_counter() - started
+            draft += delta
+            yield delta
+        yield self.engine.finish(prepared, draft, first_token_s=first)
+

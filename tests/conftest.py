@@ -1,0 +1,164 @@
+"""Shared fakes: a queued-reply LLM, a deterministic embedder, an in-memory Chroma client."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseGen,
+    LLMMetadata,
+)
+from llama_index.core.llms.custom import CustomLLM
+from pydantic import PrivateAttr
+
+from assistant.settings import Settings, quiet_environment
+
+quiet_environment()
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SANCTIONS_SEED = "004_fc025db9153bd9ca.txt"
+SWEDISH_SEED = "000_de2dd51f3474cc85.txt"
+
+
+class QueuedLLM(CustomLLM):
+    """Replies with queued strings in order and records every prompt it was given."""
+
+    _replies: list[str] = PrivateAttr(default_factory=list)
+    _prompts: list[str] = PrivateAttr(default_factory=list)
+
+    def __init__(self, replies: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._replies = list(replies)
+        self._prompts = []
+
+    @property
+    def prompts(self) -> list[str]:
+        return self._prompts
+
+    def queue(self, *replies: str) -> None:
+        self._replies.extend(replies)
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(model_name="queued-fake", context_window=4096, num_output=128)
+
+    def _next(self, prompt: str) -> str:
+        self._prompts.append(prompt)
+        if not self._replies:
+            raise AssertionError(f"QueuedLLM got an unexpected prompt:\n{prompt}")
+        return self._replies.pop(0)
+
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return CompletionResponse(text=self._next(prompt))
+
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        text = self._next(prompt)
+
+        def gen() -> CompletionResponseGen:
+            sofar = ""
+            for piece in re.findall(r"\S+\s*", text):
+                sofar += piece
+                yield CompletionResponse(text=sofar, delta=piece)
+
+        return gen()
+
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        reply = self._next(_render(messages))
+        return ChatResponse(message=ChatMessage(role="assistant", content=reply))
+
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        text = self._next(_render(messages))
+
+        def gen() -> ChatResponseGen:
+            sofar = ""
+            for piece in re.findall(r"\S+\s*", text):
+                sofar += piece
+                yield ChatResponse(
+                    message=ChatMessage(role="assistant", content=sofar), delta=piece
+                )
+
+        return gen()
+
+
+def _render(messages: Sequence[ChatMessage]) -> str:
+    return "\n".join(f"{m.role.value}: {m.content}" for m in messages)
+
+
+class HashEmbedding(BaseEmbedding):
+    """Deterministic hashed bag-of-words embedding: shared words → similar vectors."""
+
+    dim: int = 256
+
+    def _vector(self, text: str) -> list[float]:
+        vec = [0.0] * self.dim
+        for word in re.findall(r"\w+", text.lower()):
+            digest = hashlib.md5(word.encode()).digest()
+            vec[int.from_bytes(digest[:4], "little") % self.dim] += 1.0
+        norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+        return [v / norm for v in vec]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every test's data directory at its own tmp folder."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data))
+    monkeypatch.delenv("ASSISTANT_CHROMA_URL", raising=False)
+    return data
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def fake_llm() -> QueuedLLM:
+    return QueuedLLM()
+
+
+@pytest.fixture
+def fake_embedder() -> HashEmbedding:
+    return HashEmbedding()
+
+
+@pytest.fixture
+def chroma_client() -> Any:
+    import chromadb
+
+    # EphemeralClient instances share one in-process system; a unique collection name per test
+    # keeps them apart.
+    client = chromadb.EphemeralClient(
+        settings=chromadb.Settings(anonymized_telemetry=False, allow_reset=True)
+    )
+    yield client
+    client.reset()
+
+
+@pytest.fixture
+def unique_collection() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
