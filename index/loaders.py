@@ -1,0 +1,249 @@
+"""Load txt, md, html and pdf files into cleaned `Document`s with title, date and language."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import DocumentError
+from index.clean import clean_text
+from index.dates import normalize_date, parse_date_header, split_front_matter
+from index.language import detect_language
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Document",
+    "document_id",
+    "file_sha256",
+    "guess_title",
+    "load_document",
+]
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+_TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+_HTML_STARTS = (b"<!doctype html", b"<html")
+_HTML_SUFFIXES = (".html", ".htm")
+_UNSUPPORTED = (
+    "not UTF-8 text or a supported format (txt, md, html, pdf): convert it to one of those"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One source file after cleaning; chunk and quote offsets point into `text`."""
+
+    doc_id: str  # stable per source file: sha256 of the resolved absolute path, first 16 hex chars
+    source: str  # resolved absolute path of the file, as str
+    title: str | None
+    date: str | None  # ISO: "2017-03" or "2017-03-02"
+    language: str  # "en", "sv", ... (index/language.py)
+    text: str  # cleaned text; every chunk/quote offset points into it
+    file_hash: str  # sha256 hex of the raw file bytes (unchanged file -> no work)
+    content_hash: str  # sha256 hex of `text` (chunk ids derive from it)
+
+    @property
+    def name(self) -> str:
+        """The file name, e.g. "004_fc025db9153bd9ca.txt"."""
+        return Path(self.source).name
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def document_id(path: str | Path) -> str:
+    """Stable id of a source file: the first 16 hex chars of sha256 of its resolved path."""
+    return hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:16]
+
+
+# --- titles ------------------------------------------------------------------------------------
+
+_MD_HEADING = re.compile(r"^#{1,2}[ \t]+(.+?)[ \t#]*$", re.M)
+_HEADLINE_MAX_WORDS = 15
+_TITLE_SEARCH_LINES = 5
+
+
+def guess_title(text: str) -> str | None:
+    """The first one-line paragraph near the top that reads like a headline, or None.
+
+    A headline has no final period and at most 15 words; requiring it to stand alone between
+    blank lines keeps the first line of a hard-wrapped paragraph from passing as one.
+    """
+    blocks = [block.strip() for block in re.split(r"\n[ \t]*\n", text) if block.strip()]
+    for block in blocks[:_TITLE_SEARCH_LINES]:
+        if "\n" in block:
+            continue
+        if (
+            len(block.split()) <= _HEADLINE_MAX_WORDS
+            and block[-1] not in ".,;:"
+            and any(ch.isalpha() for ch in block)
+        ):
+            return block.lstrip("#").strip() or None
+    return None
+
+
+# --- formats -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Extracted:
+    text: str
+    title: str | None = None
+    date: str | None = None
+
+
+def _decode(raw: bytes, path: str) -> str:
+    if b"\x00" in raw[:4096]:
+        raise DocumentError(path, _UNSUPPORTED)
+    try:
+        return raw.decode("utf-8-sig")  # also accepts UTF-8 with a byte-order mark
+    except UnicodeDecodeError:
+        raise DocumentError(path, _UNSUPPORTED) from None
+
+
+def _extract_text(raw: bytes, path: str, markdown: bool) -> _Extracted:
+    text = _decode(raw, path)
+    fields, _ = split_front_matter(text)
+    title = fields.get("title") or None
+    if title is None and markdown:
+        heading = _MD_HEADING.search(text)
+        title = heading.group(1).strip() if heading else None
+    return _Extracted(text=text, title=title)
+
+
+_DROP_TAGS = (
+    "script", "style", "nav", "footer", "header", "aside", "form",
+    "noscript", "template", "iframe", "svg", "head",
+)  # fmt: skip
+_BLOCK_TAGS = (
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li",
+    "blockquote", "pre", "figcaption", "caption", "td", "th", "dt", "dd", "tr", "table",
+    "ul", "ol", "dl", "figure", "address",
+)  # fmt: skip
+# Private-use characters mark breaks while BeautifulSoup flattens the tree.
+_BLOCK_BREAK = "\ue000"
+_LINE_BREAK = "\ue001"
+_DATE_METAS: tuple[dict[str, Any], ...] = (
+    {"name": "date"},
+    {"property": "article:published_time"},
+    {"name": "article:published_time"},
+    {"name": "dcterms.date"},
+    {"name": "DC.date"},
+    {"name": "pubdate"},
+    {"itemprop": "datePublished"},
+)
+
+
+def _extract_html(raw: bytes, path: str) -> _Extracted:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    title_tag = soup.find("title") or soup.find("h1")
+    title = " ".join(title_tag.get_text().split()) if title_tag else None
+    date = None
+    for attrs in _DATE_METAS:
+        meta = soup.find("meta", attrs=attrs)
+        if meta is not None and (date := normalize_date(meta.get("content"))):
+            break
+    if date is None and (time_tag := soup.find("time", attrs={"datetime": True})) is not None:
+        date = normalize_date(time_tag.get("datetime"))
+    for tag in soup.find_all(list(_DROP_TAGS)):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with(_LINE_BREAK)
+    for tag in soup.find_all(list(_BLOCK_TAGS)):
+        tag.insert_before(_BLOCK_BREAK)
+        tag.insert_after(_BLOCK_BREAK)
+    # Inline markup and source line wraps become single spaces; blocks become paragraphs.
+    blocks = []
+    for block in soup.get_text().split(_BLOCK_BREAK):
+        lines = [" ".join(line.split()) for line in block.split(_LINE_BREAK)]
+        if text := "\n".join(line for line in lines if line):
+            blocks.append(text)
+    text = "\n\n".join(blocks)
+    return _Extracted(text=text, title=title or None, date=date)
+
+
+def _extract_pdf(raw: bytes, path: str) -> _Extracted:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError(path, "PDF is password-protected: save a copy without a password")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        meta = reader.metadata
+        title = date = None
+        if meta is not None:
+            title = (meta.title or "").strip() or None
+            date = normalize_date(str(meta.creation_date_raw or ""))
+    except DocumentError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on damaged files; one bad file must not
+        # stop a batch, so every one becomes a DocumentError naming the file.
+        raise DocumentError(
+            path,
+            f"not a readable PDF ({type(exc).__name__}: {exc}): open and re-save or re-export it",
+        ) from exc
+    text = "\n\n".join(page for page in pages if page)
+    if not text.strip():
+        raise DocumentError(path, "PDF has no extractable text (scanned?): run OCR first")
+    return _Extracted(text=text, title=title, date=date)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load_document(path: str | Path) -> Document:
+    """Read, clean and describe one file; raise DocumentError saying what to do on failure."""
+    name = str(path)
+    file = Path(path)
+    if not file.exists():
+        raise DocumentError(name, "no such file: check the path")
+    if file.is_dir():
+        raise DocumentError(name, "is a folder: pass the files inside it")
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise DocumentError(
+            name, f"cannot be read ({exc.strerror}): check its permissions"
+        ) from exc
+    if not raw.strip():
+        raise DocumentError(name, "file is empty")
+
+    suffix = file.suffix.lower()
+    if suffix == ".pdf" or raw.startswith(b"%PDF-"):
+        extracted = _extract_pdf(raw, name)
+    elif suffix in _HTML_SUFFIXES or (
+        suffix not in _TEXT_SUFFIXES and raw.lstrip()[:15].lower().startswith(_HTML_STARTS)
+    ):
+        extracted = _extract_html(raw, name)
+    else:
+        extracted = _extract_text(raw, name, markdown=suffix in (".md", ".markdown"))
+
+    # A date header in the text wins, then format metadata. The file's mtime is never used:
+    # copying or downloading a file changes it, and a fake date is worse than none.
+    header_date, body = parse_date_header(extracted.text)
+    date = header_date or extracted.date
+    text = clean_text(body)
+    if not text:
+        raise DocumentError(name, "file has no text (only a header or boilerplate)")
+    return Document(
+        doc_id=document_id(file),
+        source=str(file.resolve()),
+        title=extracted.title or guess_title(text),
+        date=date,
+        language=detect_language(text[:5000]),
+        text=text,
+        file_hash=hashlib.sha256(raw).hexdigest(),
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
