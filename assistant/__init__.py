@@ -1,9 +1,16 @@
 """Offline question answering over your own documents, with checked citations."""
 
-from assistant.answer import Answer, Citation, Timings
-from assistant.api import Assistant
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from assistant.errors import AssistantError, ConfigError, DocumentError, ModelError, StoreError
-from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.answer import Answer, Citation, Timings
+    from assistant.api import Assistant
+    from assistant.settings import Settings
 
 __all__ = [
     "Answer",
@@ -17,3 +24,19 @@ __all__ = [
     "StoreError",
     "Timings",
 ]
+
+# Loaded on first use: index/ modules import assistant.errors, and importing the whole engine
+# from here at that point would be circular (and slow for `assistant -h`).
+_LAZY = {
+    "Answer": "assistant.answer",
+    "Citation": "assistant.answer",
+    "Timings": "assistant.answer",
+    "Assistant": "assistant.api",
+    "Settings": "assistant.settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")

@@ -28,6 +28,7 @@ from assistant.settings import REFUSALS, Settings
 from index.language import detect_language
 
 LANGUAGE_NAMES = {"en": "English", "sv": "Swedish"}
+STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do answer
 QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
 
 
@@ -186,6 +187,10 @@ class CitedQueryEngine(CustomQueryEngine):
         )
         return [
             ChatMessage(role=MessageRole.SYSTEM, content=system),
+            ChatMessage(role=MessageRole.USER, content=self.prompts["example_user"].render()),
+            ChatMessage(
+                role=MessageRole.ASSISTANT, content=self.prompts["example_answer"].render()
+            ),
             ChatMessage(role=MessageRole.USER, content=user),
         ]
 
@@ -246,7 +251,12 @@ def compose(
     if prepared.refusal_reason or not prepared.evidence:
         return refusal, (), (), "refused"
     by_n = {e.n: e for e in prepared.evidence}
+    best = prepared.evidence[0]
     if looks_like_refusal(draft):
+        # The small model also refuses when the answer is right there; strong evidence (by
+        # score, not by the model's say-so) is then quoted rather than withheld.
+        if best.score >= STRONG_EVIDENCE and best.lexical >= 0.5:
+            return _quote(best, language), (_citation(best, 1),), (), "quoted"
         return refusal, (), (), "refused"
     result: CheckResult = check_answer(draft, [e.span() for e in prepared.evidence], language=language)
     removed = tuple(c.sentence for c in result.removed)
@@ -259,9 +269,11 @@ def compose(
             parts.append(f"{body} {marks}{end}")
         citations = tuple(_citation(by_n[old], new) for old, new in numbering.items())
         return " ".join(parts), citations, removed, "generated"
-    best = prepared.evidence[0]
-    quote = f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{best.text}" [1]'
-    return quote, (_citation(best, 1),), removed, "quoted"
+    return _quote(best, language), (_citation(best, 1),), removed, "quoted"
+
+
+def _quote(e: Evidence, language: str) -> str:
+    return f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{e.text}" [1]'
 
 
 def _split_end(sentence: str) -> tuple[str, str]:

@@ -34,11 +34,11 @@ _NOT_NAMES = {
     "i", "the", "a", "an", "in", "on", "at", "after", "before", "when", "while", "but", "and",
     "according", "this", "that", "these", "those", "it", "he", "she", "they", "we", "you",
     "there", "yes", "no", "however", "both", "its", "his", "her", "their", "our", "monday",
-    "what", "when", "where", "who", "whom", "why", "how", "which", "did", "does", "do", "is",
+    "what", "where", "who", "whom", "why", "how", "which", "did", "does", "do", "is",
     "was", "were", "are", "can", "could", "vad", "var", "vem", "vilka", "vilken", "vilket",
     "varför", "hur", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "den", "det", "de", "en", "ett", "enligt", "efter", "före", "när", "men", "och", "han",
-    "hon", "vi", "ni", "jag", "ja", "nej", "i", "på", "vid", "under", "sedan", "dessa",
+    "hon", "vi", "ni", "jag", "ja", "nej", "på", "vid", "under", "sedan", "dessa",
     "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag",
 }  # fmt: skip
 
@@ -69,6 +69,7 @@ REFUSAL_CUES = (
     "doesn't contain",
     "not mentioned",
     "kan inte svara",
+    "inte svara på",
     "går inte att svara",
     "framgår inte",
 )
@@ -157,7 +158,7 @@ def key_terms(sentence: str) -> KeyTerms:
         if not word[:1].isupper() or folded in _NOT_NAMES or month_number(folded) is not None:
             continue
         # A capitalised first word is usually just a sentence opener; count it only when the
-        # sentence repeats it capitalised elsewhere... or when it has the look of a name (CamelCase).
+        # sentence repeats it capitalised or it has the look of a name (CamelCase).
         if i == 0 and not any(w == word for w in words[1:]) and not word[1:2].isupper():
             continue
         names.add(folded)
@@ -174,7 +175,12 @@ def _stem_match(term: str, vocabulary: set[str]) -> bool:
     if term in vocabulary:
         return True
     stem = term[: max(4, len(term) - 2)]
-    return any(w.startswith(stem) or (len(w) >= 4 and term.startswith(w)) for w in vocabulary)
+    # Swedish compounds hold the word inside ("Turkietambassadören" ~ "ambassadören").
+    inner = len(stem) >= 6
+    return any(
+        w.startswith(stem) or (len(w) >= 4 and term.startswith(w)) or (inner and stem in w)
+        for w in vocabulary
+    )
 
 
 def _name_supported(name: str, vocabulary: set[str]) -> bool:
@@ -275,10 +281,12 @@ def check_answer(text: str, spans: Sequence[Span], *, language: str) -> CheckRes
 
 
 def _best_single_support(sentence: str, spans: Sequence[Span], *, language: str) -> int | None:
+    # Only same-language spans: across languages just names, numbers and months can be
+    # compared, too little to pick a source the model did not cite itself.
     candidates = [
         (_overlap(sentence, [s]), s.n)
         for s in spans
-        if is_supported(sentence, [s], language=language)[0]
+        if s.language == language and is_supported(sentence, [s], language=language)[0]
     ]
     return max(candidates)[1] if candidates else None
 

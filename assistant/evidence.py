@@ -54,9 +54,11 @@ class Evidence:
         return Span(self.n, self.text, tuple(r for _, r in self.notes), self.language)
 
     def prompt_line(self) -> str:
-        dated = f", {self.date}" if self.date else ""
+        # Only the sentence and what the model needs to read its dates: file names and scores
+        # in the prompt get copied into answers by the small model.
         resolved = "".join(f" ({phrase} = {when})" for phrase, when in self.notes)
-        return f"[{self.n}] ({self.name}{dated}) {self.text}{resolved}"
+        dated = f" (written {self.date})" if self.date and self.notes else ""
+        return f"[{self.n}] {self.text}{resolved}{dated}"
 
 
 def query_terms(text: str) -> list[tuple[str, float]]:

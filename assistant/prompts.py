@@ -13,6 +13,11 @@ from assistant.errors import PromptError
 REQUIRED: dict[str, frozenset[str]] = {
     "answer_system": frozenset({"refusal"}),
     "answer_user": frozenset({"evidence", "question", "language_name"}),
+    # A worked example shown as an earlier chat turn: the small model follows a demonstrated
+    # format far better than a described one, and as a fixed prefix it costs nothing after the
+    # first question (llama.cpp reuses the cached prefix).
+    "example_user": frozenset(),
+    "example_answer": frozenset(),
     "condense": frozenset({"history", "question", "language_name"}),
     "translate": frozenset({"question"}),
 }

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import chromadb
@@ -26,8 +26,10 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.errors import StoreError
 from assistant.settings import Settings
-from index.chunking import Chunk
-from index.loaders import Document
+
+if TYPE_CHECKING:  # the loaders import assistant.errors; a runtime import would cycle
+    from index.chunking import Chunk
+    from index.loaders import Document
 
 # Metadata keys every chunk node carries (see node_for_chunk).
 META_KEYS = (

@@ -1,0 +1,256 @@
+"""Command line: a thin click layer over the Python API; library errors become usage messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.errors import AssistantError
+from assistant.settings import quiet_environment
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _errors_as_usage(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AssistantError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def _assistant(**overrides: Any) -> Any:
+    quiet_environment()
+    from assistant.api import Assistant
+    from assistant.settings import load_settings
+
+    return Assistant(load_settings(**{k: v for k, v in overrides.items() if v is not None}))
+
+
+def _seed_if_empty(assistant: Any) -> None:
+    report = assistant.ensure_seeded()
+    if report is not None:
+        click.echo(
+            f"The index was empty: indexed the bundled seeds ({report.summary()}).", err=True
+        )
+
+
+def _print_answer(answer: Any, *, json_out: bool) -> None:
+    if json_out:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return
+    click.echo(answer.text)
+    if answer.citations:
+        click.echo("")
+        for c in answer.citations:
+            dated = f", {c.date}" if c.date else ""
+            click.echo(f'[{c.n}] {c.name}{dated} — "{c.quote}"')
+
+
+@click.group(context_settings=CONTEXT)
+def main() -> None:
+    """Ask questions about your own documents; every answer cites its sources.
+
+    \b
+    Examples:
+      assistant ingest ~/notes report.pdf
+      assistant ask "When were the sanctions lifted?"
+      assistant ask "Hur många skadades vid al-Bab?" --json
+      assistant chat
+      assistant serve --port 7860
+      assistant eval tests/eval/seeds_questions.jsonl --report report/
+
+    Settings come from ASSISTANT_* environment variables, e.g. ASSISTANT_DATA_DIR (where the
+    index lives) and ASSISTANT_CHROMA_URL (use a Chroma server instead).
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_errors_as_usage
+def ingest(paths: tuple[Path, ...]) -> None:
+    """Index files or folders (txt, md, html, pdf); unchanged files are skipped.
+
+    \b
+    Example:
+      assistant ingest seeds/ ~/Documents/report.pdf
+    """
+    assistant = _assistant()
+    report = assistant.ingest(paths)
+    for path in report.added:
+        click.echo(f"added     {path}")
+    for path in report.updated:
+        click.echo(f"updated   {path}")
+    for path in report.unchanged:
+        click.echo(f"unchanged {path}")
+    for path, reason in report.failed:
+        click.echo(f"failed    {path}: {reason}", err=True)
+    click.echo(report.summary())
+    if report.failed and not report.indexed and not report.unchanged:
+        sys.exit(1)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("question")
+@click.option("--json", "json_out", is_flag=True, help="Print one JSON object.")
+@_errors_as_usage
+def ask(question: str, json_out: bool) -> None:
+    """Answer QUESTION from the indexed documents, with quoted sources.
+
+    \b
+    Examples:
+      assistant ask "When were the sanctions lifted?"
+      assistant ask "What is the capital of France?"   # → refuses
+      assistant ask "När hävdes sanktionerna?" --json
+    """
+    assistant = _assistant()
+    _seed_if_empty(assistant)
+    _print_answer(assistant.ask(question), json_out=json_out)
+
+
+@main.command(context_settings=CONTEXT)
+@_errors_as_usage
+def chat() -> None:
+    """Chat in the terminal; follow-up questions use the conversation.
+
+    \b
+    Commands inside the chat:
+      /sources   show the sources of the last answer
+      /reset     start a new conversation
+      /quit      leave (or Ctrl-D)
+    """
+    from assistant.chat import Conversation
+
+    assistant = _assistant()
+    _seed_if_empty(assistant)
+    conversation = Conversation()
+    last = None
+    click.echo("Ask about your documents. /sources, /reset, /quit.")
+    while True:
+        try:
+            question = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo("")
+            return
+        if not question:
+            continue
+        if question in {"/quit", "/exit"}:
+            return
+        if question == "/reset":
+            conversation.reset()
+            last = None
+            click.echo("(new conversation)")
+            continue
+        if question == "/sources":
+            if last is None or not last.citations:
+                click.echo("(no sources yet)")
+            for c in last.citations if last else ():
+                click.echo(f'[{c.n}] {c.name}{", " + c.date if c.date else ""} — "{c.quote}"')
+            continue
+        try:
+            for item in assistant.stream(question, conversation.history()):
+                if isinstance(item, str):
+                    click.echo(item, nl=False)
+                else:
+                    last = item
+        except AssistantError as exc:
+            click.echo(f"\nerror: {exc}", err=True)
+            continue
+        click.echo("\r\033[K" if sys.stdout.isatty() else "")
+        if last.standalone_question and last.standalone_question != question:
+            click.echo(f"(understood as: {last.standalone_question})")
+        _print_answer(last, json_out=False)
+        conversation.add(question, last.text)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("path")
+@_errors_as_usage
+def remove(path: str) -> None:
+    """Drop a document from the index (by path, file name or id).
+
+    \b
+    Example:
+      assistant remove seeds/000_de2dd51f3474cc85.txt
+    """
+    doc = _assistant().remove(path)
+    click.echo(f"removed {doc.source} ({doc.chunks} chunks)")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--json", "json_out", is_flag=True, help="Print a JSON list.")
+@_errors_as_usage
+def sources(json_out: bool) -> None:
+    """List indexed documents with their date, language and chunk count."""
+    docs = _assistant().sources()
+    if json_out:
+        keys = ("doc_id", "source", "title", "date", "language", "chunks", "indexed_at")
+        click.echo(json.dumps([{k: getattr(d, k) for k in keys} for d in docs], ensure_ascii=False))
+        return
+    if not docs:
+        click.echo("No documents indexed yet: run `assistant ingest PATH`.")
+    for d in docs:
+        click.echo(f"{d.name}\t{d.date or '-'}\t{d.language}\t{d.chunks} chunks\t{d.title or ''}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 7860).")
+@click.option("--auth", default=None, help="Require basic auth, as user:password.")
+@click.option("--no-seed", is_flag=True, help="Do not index seeds/ when the index is empty.")
+@_errors_as_usage
+def serve(host: str | None, port: int | None, auth: str | None, no_seed: bool) -> None:
+    """Open the chat web page (indexes the bundled seeds first if the index is empty).
+
+    \b
+    Example:
+      assistant serve --port 7860 --auth me:secret
+    """
+    from assistant.settings import UISettings
+
+    assistant = _assistant()
+    ui: UISettings = assistant.settings.ui
+    credentials = auth or ui.auth
+    if credentials is not None and ":" not in credentials:
+        raise click.BadParameter("use user:password", param_hint="--auth")
+    if not no_seed:
+        _seed_if_empty(assistant)
+    from ui.app import launch
+
+    user_pass = tuple(credentials.split(":", 1)) if credentials else None
+    launch(assistant, host=host or ui.host, port=port if port is not None else ui.port,
+           auth=user_pass)  # type: ignore[arg-type]
+
+
+@main.command("eval", context_settings=CONTEXT)
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="RESULTS.jsonl")
+@click.option("--report", type=click.Path(file_okay=False, path_type=Path), help="Report folder.")
+@click.option("--baseline", is_flag=True, help="Also run stock llama-index for comparison.")
+@_errors_as_usage
+def eval_(questions: Path, out: Path | None, report: Path | None, baseline: bool) -> None:
+    """Run a question file (JSON Lines) and report scores.
+
+    \b
+    Example:
+      assistant eval tests/eval/seeds_questions.jsonl --out results.jsonl --report report/ --baseline
+    """
+    from assistant.eval import evaluate, format_table
+
+    assistant = _assistant()
+    _seed_if_empty(assistant)
+    summary = evaluate(questions, assistant=assistant, out=out, report_dir=report, baseline=baseline)
+    click.echo(format_table(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,483 @@
+"""Scripted evaluation: run a question file through the assistant (and the peer baseline), score
+every answer with assistant.metrics, and write results, a summary table, a report and a chart.
+
+    >>> from assistant.eval import evaluate
+    >>> summary = evaluate("tests/eval/seeds_questions.jsonl", report_dir="report", baseline=True)
+    >>> print(format_table(summary))
+
+Questions go through `Assistant.stream`, the very path `ask` uses (with history for follow-ups).
+Retrieval metrics use the ranked chunks of the last top-level retrieval of each question, caught
+from llama-index's instrumentation events, so both systems are measured the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events.retrieval import RetrievalEndEvent
+from tqdm import tqdm
+
+from assistant.answer import Answer
+from assistant.api import Assistant
+from assistant.errors import ConfigError
+from assistant.metrics import METRICS, QUALITY, Gold, Outcome, score, spans_of, summarize
+from assistant.settings import Settings
+from index.language import detect_language
+
+if TYPE_CHECKING:
+    from assistant.baseline import Baseline
+
+FIELDS = ("id", "question", "answers", "sources", "answerable", "lang", "history")
+SYSTEMS = ("ours", "baseline")
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One line of a question file."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    sources: tuple[str, ...]
+    answerable: bool
+    lang: str
+    history: tuple[tuple[str, str], ...] = ()  # (role, content) turns before the question
+
+    @property
+    def gold(self) -> Gold:
+        return Gold(self.answers, self.sources, self.answerable, self.lang)
+
+    def history_messages(self) -> list[dict[str, str]]:
+        return [{"role": role, "content": content} for role, content in self.history]
+
+
+def _strings(value: Any, name: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(
+            f'{where}: "{name}" must be a list of non-empty strings, e.g. ["July 2016"]'
+        )
+    return tuple(v.strip() for v in value)
+
+
+def _history(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    example = '[{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]'
+    if not isinstance(value, list):
+        raise ConfigError(f'{where}: "history" must be a list of messages like {example}')
+    turns = []
+    for i, item in enumerate(value, start=1):
+        if (
+            not isinstance(item, dict)
+            or item.get("role") not in {"user", "assistant"}
+            or not isinstance(item.get("content"), str)
+        ):
+            raise ConfigError(
+                f'{where}: history message {i} must have "role" "user" or "assistant" and a '
+                f'string "content", like {example}'
+            )
+        turns.append((item["role"], item["content"]))
+    return tuple(turns)
+
+
+def parse_question(line: str, where: str) -> Question:
+    """One validated Question from one JSON line; `where` ("file:line") prefixes errors."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); each line must be one "
+            'object like {"id": "q1", "question": "...", "answers": ["..."], "sources": ["..."]}'
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: must be a JSON object, not {type(data).__name__}")
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown field {unknown[0]!r}; the fields are {', '.join(FIELDS)}"
+        )
+    qid, question = data.get("id"), data.get("question")
+    if not isinstance(qid, str | int) or isinstance(qid, bool) or not str(qid).strip():
+        raise ConfigError(f'{where}: "id" is missing; give every question a unique id like "q1"')
+    if not isinstance(question, str) or not question.strip():
+        raise ConfigError(f'{where}: "question" is missing or empty')
+    answerable = data.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise ConfigError(f'{where}: "answerable" must be true or false')
+    answers = _strings(data.get("answers", []), "answers", where)
+    sources = _strings(data.get("sources", []), "sources", where)
+    if answerable and not answers:
+        raise ConfigError(
+            f'{where}: an answerable question needs "answers" (acceptable short answers), '
+            'or set "answerable": false if the documents cannot answer it'
+        )
+    if answerable and not sources:
+        raise ConfigError(
+            f'{where}: an answerable question needs "sources" (parts of the file names that '
+            'hold the answer, e.g. ["004_fc025db9153bd9ca"])'
+        )
+    if not answerable and answers:
+        raise ConfigError(f'{where}: "answerable": false but "answers" given; remove one of them')
+    lang = data.get("lang") or detect_language(question)
+    if not isinstance(lang, str) or not lang.isalpha() or len(lang) != 2:
+        raise ConfigError(f'{where}: "lang" must be a two-letter language code like "en" or "sv"')
+    return Question(
+        id=str(qid).strip(),
+        question=question.strip(),
+        answers=answers,
+        sources=sources,
+        answerable=answerable,
+        lang=lang.lower(),
+        history=_history(data.get("history", []), where),
+    )
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    """Read and validate a JSON Lines question file; errors name the line and the problem."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the question file {path}: {exc}") from exc
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        q = parse_question(line, f"{path}:{number}")
+        if q.id in seen:
+            raise ConfigError(f"{path}:{number}: id {q.id!r} is already used on line {seen[q.id]}")
+        seen[q.id] = number
+        questions.append(q)
+    if not questions:
+        raise ConfigError(f"{path} has no questions: write one JSON object per line")
+    return questions
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+class System(Protocol):
+    """Anything that streams answers like Assistant.stream: text deltas, then the Answer."""
+
+    def stream(self, question: str, history: Any = None) -> Iterator[str | Answer]: ...
+
+
+class RetrievalRecorder(BaseEventHandler):
+    """Keeps the document names of the last retrieval's ranked nodes.
+
+    Nested retrievers (dense and BM25 inside the fusion) finish first, so the last event of a
+    question is the outermost retrieval: the ranking the system actually used.
+    """
+
+    names: list[str] = []
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "RetrievalRecorder"
+
+    def handle(self, event: Any, **kwargs: Any) -> None:
+        if isinstance(event, RetrievalEndEvent):
+            self.names = [
+                str(n.node.metadata.get("name") or Path(str(n.node.metadata.get("source"))).name)
+                for n in event.nodes
+            ]
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[RetrievalRecorder]:
+    root = get_dispatcher()
+    recorder = RetrievalRecorder()
+    root.add_event_handler(recorder)
+    try:
+        yield recorder
+    finally:
+        root.event_handlers = [h for h in root.event_handlers if h is not recorder]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One system's answer to one question, and its scores."""
+
+    id: str
+    system: str
+    answer: Answer
+    outcome: Outcome
+    scores: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "system": self.system,
+                "answer": self.answer.to_dict(),
+                "scores": self.scores,
+                "retrieved": list(self.outcome.retrieved),
+            },
+            ensure_ascii=False,
+        )
+
+
+def run_question(system: System, q: Question, recorder: RetrievalRecorder, name: str) -> Record:
+    """Ask one question the way `ask` does, timing the first streamed text and the whole."""
+    recorder.names = []
+    started = time.perf_counter()
+    first: float | None = None
+    answer: Answer | None = None
+    for item in system.stream(q.question, q.history_messages() or None):
+        if isinstance(item, Answer):
+            answer = item
+        elif item and first is None:
+            first = time.perf_counter() - started
+    total = time.perf_counter() - started
+    if answer is None:
+        raise RuntimeError(f"{name} produced no answer for question {q.id}")
+    outcome = Outcome(
+        text=answer.text,
+        refused=answer.refused,
+        cited_sources=tuple(c.source for c in answer.citations),
+        spans=spans_of(answer.citations),
+        retrieved=tuple(recorder.names),
+        latency_s=total,
+        first_token_s=first,
+    )
+    return Record(q.id, name, answer, outcome, score(q.gold, outcome))
+
+
+def run_all(
+    system: System, questions: Sequence[Question], *, name: str, progress: bool,
+    sink: IO[str] | None = None,
+) -> list[Record]:  # fmt: skip
+    """Every question through one system, with a progress bar on stderr."""
+    records = []
+    with recording() as recorder:
+        for q in tqdm(questions, desc=name, unit="q", file=sys.stderr, disable=not progress):
+            record = run_question(system, q, recorder, name)
+            records.append(record)
+            if sink is not None:
+                sink.write(record.to_json() + "\n")
+                sink.flush()  # a long run that fails late keeps the lines it wrote
+    return records
+
+
+def failures(records: Sequence[Record]) -> dict[str, list[str]]:
+    """Question ids per kind of failure, for reading a report."""
+    kinds: dict[str, list[str]] = {
+        "wrong_answer": [], "false_refusal": [], "answered_unanswerable": [],
+        "retrieval_miss": [], "unsupported_sentences": [], "wrong_language": [],
+    }  # fmt: skip
+    for r in records:
+        s = r.scores
+        if s["answerable"] and s["refused"]:
+            kinds["false_refusal"].append(r.id)
+        elif s["answerable"] and not s["correct"]:
+            kinds["wrong_answer"].append(r.id)
+        if not s["answerable"] and not s["refused"]:
+            kinds["answered_unanswerable"].append(r.id)
+        if s["answerable"] and not s["hit@3"]:
+            kinds["retrieval_miss"].append(r.id)
+        if s["supported"] < s["sentences"]:
+            kinds["unsupported_sentences"].append(r.id)
+        if not s["language_match"]:
+            kinds["wrong_language"].append(r.id)
+    return kinds
+
+
+def machine() -> str:
+    """CPU, cores, memory, OS and Python: the context every latency figure needs."""
+    cpu = platform.processor()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    parts = [cpu or platform.machine(), f"{os.cpu_count()} CPUs"]
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        parts.append(
+            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM"
+        )
+    parts.append(f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+    return ", ".join(parts)
+
+
+def evaluate(
+    questions_path: str | Path,
+    *,
+    assistant: Assistant | None = None,
+    settings: Settings | None = None,
+    out: str | Path | None = None,
+    report_dir: str | Path | None = None,
+    baseline: bool | Baseline = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run a question file through the assistant (and the peer baseline) and return the summary.
+
+    out: RESULTS.jsonl, one line per question and system (default: report_dir/results.jsonl).
+    report_dir: also write report.md, summary.json and scores.png there.
+    baseline: True (or a ready Baseline) also runs stock llama-index on the same questions.
+    """
+    questions = load_questions(questions_path)
+    assistant = assistant or Assistant(settings)
+    assistant.ensure_seeded()
+    _ = assistant.engine  # load the models now, so the first question's latency is a warm one
+    results = Path(out) if out else Path(report_dir) / "results.jsonl" if report_dir else None
+    records: dict[str, list[Record]] = {}
+    with contextlib.ExitStack() as stack:
+        sink = None
+        if results is not None:
+            results.parent.mkdir(parents=True, exist_ok=True)
+            sink = stack.enter_context(results.open("w", encoding="utf-8"))
+        records["ours"] = run_all(assistant, questions, name="ours", progress=progress, sink=sink)
+        if baseline is not False:
+            from assistant.baseline import Baseline
+
+            peer = baseline if isinstance(baseline, Baseline) else Baseline(assistant)
+            peer.build()
+            try:
+                records["baseline"] = run_all(
+                    peer, questions, name="baseline", progress=progress, sink=sink
+                )
+            finally:
+                if peer is not baseline:  # ours: do not leave a copy of the chunks behind
+                    peer.clear()
+    s = assistant.settings
+    summary: dict[str, Any] = {name: summarize([r.scores for r in recs])
+                               for name, recs in records.items()}  # fmt: skip
+    summary.update(
+        {
+            "n": len(questions),
+            "n_answerable": sum(q.answerable for q in questions),
+            "n_unanswerable": sum(not q.answerable for q in questions),
+            "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "machine": machine(),
+            "questions": str(questions_path),
+            "models": {
+                "llm": s.models.llm_url or s.models.llm,
+                "embedder": s.models.embedder,
+                "threads": s.models.n_threads,
+            },
+            "failures": {name: failures(recs) for name, recs in records.items()},
+        }
+    )
+    if report_dir is not None:
+        write_report(summary, Path(report_dir))
+    return summary
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def format_table(summary: Mapping[str, Any], *, markdown: bool = False) -> str:
+    """The summary as a table: one row per system (ours, baseline), one column per metric."""
+    systems = [name for name in SYSTEMS if name in summary]
+    header = ["system"] + [m.label for m in METRICS]
+    rows = [[name] + [_cell(summary[name].get(m.key)) for m in METRICS] for name in systems]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    return "\n".join(fmt.format(*row) for row in [header, *rows])
+
+
+def beats_baseline(summary: Mapping[str, Any]) -> dict[str, bool]:
+    """Per quality metric: is our row better than the baseline's (ties count as not better)?"""
+    ours, peer = summary.get("ours", {}), summary.get("baseline")
+    if not peer:
+        return {}
+    result = {}
+    for m in QUALITY:
+        a, b = ours.get(m.key), peer.get(m.key)
+        if a is not None and b is not None:
+            result[m.key] = a > b if m.higher_is_better else a < b
+    return result
+
+
+# --- report files ------------------------------------------------------------------------------
+
+
+def write_chart(summary: Mapping[str, Any], path: Path) -> None:
+    """A bar chart of the metrics, ours and baseline side by side: quality left, seconds right."""
+    # The object-oriented API on an Agg canvas: no pyplot, no global backend switch, no display.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    systems = [name for name in SYSTEMS if name in summary]
+    fig = Figure(figsize=(13, 4.5), layout="constrained")
+    FigureCanvasAgg(fig)
+    quality_ax, time_ax = fig.subplots(1, 2, width_ratios=[3, 1])
+    for ax, metrics, unit in (
+        (quality_ax, [m for m in METRICS if not m.seconds], "share (↓ = lower is better)"),
+        (time_ax, [m for m in METRICS if m.seconds], "seconds"),
+    ):
+        width = 0.8 / len(systems)
+        for i, name in enumerate(systems):
+            values = [summary[name].get(m.key) or 0.0 for m in metrics]
+            xs = [x + (i - (len(systems) - 1) / 2) * width for x in range(len(metrics))]
+            bars = ax.bar(xs, values, width, label=name)
+            ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
+        ax.set_xticks(range(len(metrics)))
+        ax.set_xticklabels(
+            [m.label + ("" if m.higher_is_better or m.seconds else " ↓") for m in metrics],
+            rotation=45, ha="right",
+        )  # fmt: skip
+        ax.set_ylabel(unit)
+    quality_ax.set_ylim(0, 1.12)
+    fig.legend(*quality_ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    fig.suptitle(f"{summary.get('questions', '')}: {summary.get('n', 0)} questions, "
+                 f"{summary.get('date', '')}", fontsize=9)  # fmt: skip
+    fig.savefig(path, dpi=120)
+
+
+def write_report(summary: Mapping[str, Any], report_dir: Path) -> None:
+    """report.md, summary.json and scores.png in report_dir."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    write_chart(summary, report_dir / "scores.png")
+    models = summary.get("models", {})
+    lines = [
+        "# Evaluation report",
+        "",
+        f"- questions: `{summary.get('questions')}` ({summary.get('n')}: "
+        f"{summary.get('n_answerable')} answerable, {summary.get('n_unanswerable')} unanswerable)",
+        f"- date: {summary.get('date')}",
+        f"- machine: {summary.get('machine')}",
+        f"- models: LLM `{models.get('llm')}` ({models.get('threads')} threads), "
+        f"embedder `{models.get('embedder')}`",
+        "",
+        format_table(summary, markdown=True),
+        "",
+        "![scores](scores.png)",
+        "",
+        "## Metrics",
+        "",
+    ]
+    lines += [f"- **{m.label}** (`{m.key}`): {m.description}." for m in METRICS]
+    wins = beats_baseline(summary)
+    if wins:
+        losses = [k for k, better in wins.items() if not better]
+        lines += ["", "## Ours vs baseline", "",
+                  "Ours is better on every quality metric." if not losses else
+                  "Ours is not better on: " + ", ".join(losses) + "."]  # fmt: skip
+    for name, kinds in summary.get("failures", {}).items():
+        lines += ["", f"## Failures: {name}", ""]
+        lines += [f"- {kind.replace('_', ' ')}: {', '.join(ids) or 'none'}"
+                  for kind, ids in kinds.items()]  # fmt: skip
+    (report_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

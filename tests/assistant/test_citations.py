@@ -1,0 +1,137 @@
+"""Citation checking is pure code: tables of answers, spans and verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.citations import (
+    Span,
+    check_answer,
+    key_terms,
+    looks_like_refusal,
+    missing_terms,
+    split_answer,
+)
+
+SANCTIONS = Span(
+    1,
+    "The sanctions were eventually lifted in July 2016, when Erdogan apologized for the "
+    "incident and offered to pay compensation.",
+)
+AL_BAB = Span(
+    2,
+    "A Russian warplane struck Turkish positions near al-Bab in northern Syria Thursday "
+    "morning, killing three men and injuring 11 more.",
+)
+LETTER = Span(
+    3,
+    "Och i ett brev till Putin den 27 juni förra året framför Erdogan sina \"sympatier och "
+    'djupa kondoleanser" till den döde pilotens familj.',
+    notes=("27 juni 2016",),
+    language="sv",
+)
+SPANS = [SANCTIONS, AL_BAB, LETTER]
+
+
+@pytest.mark.parametrize(
+    ("answer", "language", "kept", "cited"),
+    [
+        # supported, cited correctly
+        ("The sanctions were lifted in July 2016 [1].", "en", 1, [(1,)]),
+        # marker before the sentence, as the model sometimes writes it
+        ("[1] The sanctions were lifted in July 2016.", "en", 1, [(1,)]),
+        # wrong year: the number is not in the cited span
+        ("The sanctions were lifted in July 2017 [1].", "en", 0, []),
+        # wrong month
+        ("The sanctions were lifted in June 2016 [1].", "en", 0, []),
+        # name not in the span (a capitalised first word is taken for a sentence opener, so
+        # the name is tested mid-sentence)
+        ("In July 2016 Obama lifted the sanctions [1].", "en", 0, []),
+        # invented citation number is dropped; the sentence is re-attributed to the span
+        ("The sanctions were lifted in July 2016 [7].", "en", 1, [(1,)]),
+        # no citation: attributed to the one span that supports it
+        ("The sanctions were lifted in July 2016.", "en", 1, [(1,)]),
+        # cites the wrong span, but another span supports it: re-attributed
+        ("Eleven more were injured near al-Bab [1].", "en", 1, [(2,)]),
+        # number words count as numbers
+        ("Three men were killed near al-Bab [2].", "en", 1, [(2,)]),
+        # Swedish answer over English evidence: month names and numbers cross languages
+        ("Sanktionerna hävdes i juli 2016 [1].", "sv", 1, [(1,)]),
+        # resolved relative date ("förra året" = 2016) supports the year
+        ("Erdogan wrote to Putin on 27 June 2016 [3].", "en", 1, [(3,)]),
+        # one good, one unsupported sentence
+        ("The sanctions were lifted in July 2016 [1]. Paris is the capital of France [1].", "en",
+         1, [(1,)]),
+        # unsupported generic sentence in the same language
+        ("The weather was nice that day [1].", "en", 0, []),
+        # cross-language sentence with nothing checkable is not shown as verified
+        ("Det var en svår tid [1].", "sv", 0, []),
+    ],
+)
+def test_check_answer(answer: str, language: str, kept: int, cited: list[tuple[int, ...]]):
+    result = check_answer(answer, SPANS, language=language)
+    assert len(result.kept) == kept
+    assert [c.cited for c in result.kept] == cited
+
+
+def test_removed_sentences_say_why():
+    result = check_answer("The sanctions were lifted in July 2017 [1].", SPANS, language="en")
+    (removed,) = result.removed
+    assert "2017" in removed.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A [1]. B [2].", [("A.", (1,)), ("B.", (2,))]),
+        ("A [1][2].", [("A.", (1, 2))]),
+        ("A [1, 3].", [("A.", (1, 3))]),
+        ("A. [2]", [("A.", (2,))]),
+        ("No markers here.", [("No markers here.", ())]),
+    ],
+)
+def test_split_answer(text: str, expected: list[tuple[str, tuple[int, ...]]]):
+    assert split_answer(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "numbers", "months", "names"),
+    [
+        ("The sanctions were lifted in July 2016.", {"2016"}, {7}, set()),
+        ("Erdogan called Putin on 29 June.", {"29"}, {6}, {"putin"}),
+        ("Then Erdogan called Putin.", set(), set(), {"erdogan", "putin"}),
+        ("Three soldiers died.", {"3"}, set(), set()),
+        ("Hur många skadades vid al-Bab i februari?", set(), {2}, set()),
+    ],
+)
+def test_key_terms(sentence: str, numbers: set[str], months: set[int], names: set[str]):
+    terms = key_terms(sentence)
+    assert set(terms.numbers) == numbers
+    assert set(terms.months) == months
+    assert set(terms.names) == names
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What is the capital of France?", ["france"]),
+        ("When did Erdogan apologize?", []),
+        ("What happened in 2019?", ["2019"]),
+        ("Vad gjorde Ryssland mot Turkiet?", []),  # aliases: Russian/Turkish evidence
+    ],
+)
+def test_missing_terms_of_questions(question: str, missing: list[str]):
+    assert missing_terms(question, SPANS) == missing
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("I cannot answer that from the documents.", True),
+        ("Det kan jag inte svara på utifrån dokumenten.", True),
+        ("The evidence does not contain that.", True),
+        ("The sanctions were lifted in July 2016 [1].", False),
+    ],
+)
+def test_looks_like_refusal(text: str, refusal: bool):
+    assert looks_like_refusal(text) is refusal
