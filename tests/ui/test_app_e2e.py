@@ -1,0 +1,223 @@
+"""The real app with the bundled models, on a loopback port: gradio_client and headless Chromium.
+
+Needs Debian's chromium and chromedriver (`bash scripts/install_browser.sh`) and selenium.
+One server (seeds indexed) is shared by the module; each answer takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from assistant import Assistant, Settings
+from ui.app import launch
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:  # reported by the browser fixture, with the fix
+    webdriver = None
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+SANCTIONS = "When were the sanctions lifted?"
+SANCTIONS_QUOTE = "The sanctions were eventually lifted in July 2016"
+INJURED = "How many were injured in the airstrike near al-Bab?"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+ANSWER_TIMEOUT_S = 180  # real models on two cores, and a second session waits for the LLM
+FINISHED = "#chat .answer:not(.draft)"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("e2e-data"))
+    assistant = Assistant(settings)
+    report = assistant.ensure_seeded()
+    assert report is not None and not report.failed, report
+    port = free_port()
+    demo = launch(assistant, host="127.0.0.1", port=port, prevent_thread_lock=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+# -- gradio_client ----------------------------------------------------------------------------
+def test_client_gets_a_cited_answer(server: str) -> None:
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    box, messages, status = client.predict(SANCTIONS, api_name="/ask")
+
+    assert box == ""
+    html = "".join(part["text"] for part in messages[-1]["content"])
+    assert messages[-1]["role"] == "assistant"
+    assert "July 2016" in html
+    assert f"<mark>{SANCTIONS_QUOTE}" in html
+    assert "004_fc025db9153bd9ca.txt" in html
+    assert 'href="#src-t1-1"' in html
+    assert "2 documents" in status and "last answer" in status
+
+
+# -- headless Chromium ------------------------------------------------------------------------
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Callable[[], WebDriver]]:
+    """Start fresh headless Chromium sessions (each with its own profile); all quit afterwards."""
+    if webdriver is None:
+        pytest.fail("selenium is missing: .venv/bin/pip install selenium==4.51.0")
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("Chromium is missing: run `bash scripts/install_browser.sh`")
+    drivers: list[WebDriver] = []
+
+    def start() -> WebDriver:
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for flag in (
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--window-size=1280,1000",
+            # The network is closed: every host name fails to resolve (the app is on an IP).
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            f"--user-data-dir={tmp_path / f'profile-{len(drivers)}'}",
+        ):  # fmt: skip
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        drivers.append(driver)
+        return driver
+
+    yield start
+    for driver in drivers:
+        driver.quit()
+
+
+def open_page(driver: WebDriver, url: str) -> None:
+    driver.get(url)
+    WebDriverWait(driver, 60).until(
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, "#question textarea")
+            and "documents" in d.find_element(By.ID, "status").text
+        )
+    )
+
+
+def ask(driver: WebDriver, question: str) -> None:
+    box = driver.find_element(By.CSS_SELECTOR, "#question textarea")
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 30).until(
+        lambda d: [
+            e for e in d.find_elements(By.CSS_SELECTOR, "#chat .question") if e.text == question
+        ]
+    )
+
+
+def answered(driver: WebDriver) -> bool:
+    return bool(driver.find_elements(By.CSS_SELECTOR, FINISHED))
+
+
+def wait_answered(driver: WebDriver) -> str:
+    WebDriverWait(driver, ANSWER_TIMEOUT_S).until(answered)
+    return driver.find_element(By.ID, "chat").text
+
+
+def outside_requests(driver: WebDriver) -> list[str]:
+    """URLs the page asked for from any host but this machine (from Chromium's network log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+        elif message["method"] == "Network.webSocketCreated":
+            urls.append(message["params"]["url"])
+    return [
+        url
+        for url in urls
+        if urlparse(url).scheme in {"http", "https", "ws", "wss"}
+        and urlparse(url).hostname not in LOOPBACK
+    ]
+
+
+@pytest.mark.browser
+def test_browser_chat_with_sources_upload_and_no_outside_requests(
+    server: str, browser: Callable[[], WebDriver], tmp_path: Path
+) -> None:
+    driver = browser()
+    open_page(driver, server)
+    examples = driver.find_elements(By.CSS_SELECTOR, "#chat .example")
+    assert [e.text for e in examples] == [
+        SANCTIONS,
+        "Hur många skadades i flyganfallet vid al-Bab?",
+    ]
+
+    ask(driver, SANCTIONS)
+    assert "July 2016" in wait_answered(driver)
+    quote = driver.find_element(By.CSS_SELECTOR, "#chat details.source blockquote mark")
+    assert quote.is_displayed() and SANCTIONS_QUOTE in quote.text
+    source = driver.find_element(By.CSS_SELECTOR, "#chat details.source")
+    assert "004_fc025db9153bd9ca.txt" in source.text
+    context = driver.find_element(By.CSS_SELECTOR, "#chat .src-context")
+    assert not context.is_displayed()  # collapsed until asked for
+    driver.find_element(By.CSS_SELECTOR, "#chat a.cite").click()  # the [1] marker
+    WebDriverWait(driver, 10).until(lambda d: context.is_displayed())
+    assert SANCTIONS_QUOTE in context.find_element(By.TAG_NAME, "mark").text
+    assert "last answer" in driver.find_element(By.ID, "status").text
+    time.sleep(2)  # let the highlight fade before the picture
+    driver.execute_script("window.scrollTo(0, 0)")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    assert driver.save_screenshot(str(SCREENSHOT))
+
+    # Documents tab: upload a good and a bad file.
+    good, bad = tmp_path / "fika_notes.txt", tmp_path / "broken.txt"
+    good.write_text("Fika notes\n\nThe Uppsala office holds fika every Thursday at 15:00.\n")
+    bad.write_bytes(b"\xff\xfe\x00\x01 binary \x00 junk")
+    tab = driver.find_element(By.XPATH, "//button[@role='tab'][normalize-space()='Documents']")
+    tab.click()
+    upload = driver.find_element(By.CSS_SELECTOR, "#upload input[type=file]")
+    upload.send_keys(f"{good}\n{bad}")
+    table = driver.find_element(By.ID, "documents")
+    WebDriverWait(driver, 60).until(lambda d: "fika_notes.txt" in table.text)
+    result = driver.find_element(By.ID, "ingest-result").text
+    assert "Indexed fika_notes.txt" in result
+    assert "broken.txt was not indexed: not UTF-8 text" in result
+    for seed in ("000_de2dd51f3474cc85.txt", "004_fc025db9153bd9ca.txt"):
+        assert seed in table.text  # nothing indexed before was lost
+    WebDriverWait(driver, 10).until(lambda d: "3 documents" in d.find_element(By.ID, "status").text)
+
+    assert outside_requests(driver) == []
+
+
+@pytest.mark.browser
+def test_two_browser_sessions_asking_at_once_get_their_own_answers(
+    server: str, browser: Callable[[], WebDriver]
+) -> None:
+    first, second = browser(), browser()
+    open_page(first, server)
+    open_page(second, server)
+    ask(first, SANCTIONS)
+    ask(second, INJURED)
+    assert not answered(first)  # both questions are in flight together
+
+    first_chat, second_chat = wait_answered(first), wait_answered(second)
+    assert "July 2016" in first_chat and INJURED not in first_chat
+    assert "11" in second_chat and SANCTIONS not in second_chat
+    assert "al-Bab" in second.find_element(By.CSS_SELECTOR, "#chat details.source").text
