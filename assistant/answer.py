@@ -253,9 +253,10 @@ def compose(
     by_n = {e.n: e for e in prepared.evidence}
     best = prepared.evidence[0]
     if looks_like_refusal(draft):
-        # The small model also refuses when the answer is right there; strong evidence (by
-        # score, not by the model's say-so) is then quoted rather than withheld.
-        if best.score >= STRONG_EVIDENCE and best.lexical >= 0.5:
+        # The small model also refuses when the answer is right there; evidence that holds
+        # every term of the question and scores high is then quoted rather than withheld.
+        # (Anything less is not enough: "What did Erdogan eat?" matches Erdogan sentences.)
+        if best.score >= STRONG_EVIDENCE and best.lexical >= 0.99:
             return _quote(best, language), (_citation(best, 1),), (), "quoted"
         return refusal, (), (), "refused"
     result: CheckResult = check_answer(draft, [e.span() for e in prepared.evidence], language=language)

@@ -10,7 +10,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 from llama_index.core.memory import ChatMemoryBuffer
 
-from assistant.citations import CITE_RE, key_terms
+from assistant.citations import CITE_RE, Span, key_terms, missing_terms
 from assistant.errors import ConfigError
 from assistant.prompts import Prompt
 
@@ -63,12 +63,13 @@ def condense(
     reply = llm.chat([ChatMessage(role=MessageRole.USER, content=rendered)])
     rewrite = _first_line(reply.message.content or "")
     # A rewrite that drops the question's own names/numbers, or rambles, is worse than none.
-    kept = key_terms(question)
-    lowered = rewrite.lower()
+    # (Digits and names only: "the two presidents" may rightly become "Putin and Erdogan".)
+    names = [n.capitalize() for n in sorted(key_terms(question).names)]
+    must_keep = "and " + " ".join(names + re.findall(r"\d+", question))
     if (
         not rewrite
         or len(rewrite) > 4 * len(question) + 80
-        or not all(t in lowered for t in kept.names | kept.numbers)
+        or missing_terms(must_keep, [Span(0, rewrite)])
     ):
         return question
     return rewrite

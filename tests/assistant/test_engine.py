@@ -1,0 +1,171 @@
+"""The answer engine and Python API with fakes: queued LLM, hashed embedder, in-memory Chroma."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import assistant as package
+from assistant import Answer, Assistant, Settings
+from assistant.errors import AssistantError, ConfigError, DocumentError, PromptError
+from assistant.prompts import load_prompts
+from assistant.settings import REFUSAL_EN, REFUSAL_SV
+from index.store import ChunkStore
+
+ROOT = Path(__file__).resolve().parents[2]
+SANCTIONS = "The sanctions were eventually lifted in July 2016"
+
+
+@pytest.fixture
+def make(settings, fake_llm, fake_embedder, chroma_client, unique_collection):
+    def build(*replies: str) -> Assistant:
+        fake_llm.queue(*replies)
+        store = ChunkStore(settings, client=chroma_client, collection=unique_collection)
+        a = Assistant(settings, llm=fake_llm, embedder=fake_embedder, store=store)
+        a.ensure_seeded()
+        return a
+
+    return build
+
+
+def test_public_api_is_small_and_explicit():
+    assert set(package.__all__) >= {"Assistant", "Answer", "Citation", "Settings"}
+    for name in package.__all__:
+        assert getattr(package, name) is not None
+
+
+def test_answer_cites_the_exact_span(make, fake_llm):
+    a = make("The sanctions were lifted in July 2016, when Erdogan apologized [1].")
+    answer = a.ask("When were the sanctions lifted?")
+    assert not answer.refused
+    assert answer.text == "The sanctions were lifted in July 2016, when Erdogan apologized [1]."
+    (c,) = answer.citations
+    assert c.n == 1 and c.name == "004_fc025db9153bd9ca.txt"
+    assert c.quote.startswith(SANCTIONS)
+    raw = (ROOT / "seeds" / c.name).read_text(encoding="utf-8")
+    assert c.quote in raw  # verbatim span of the source file
+    # the evidence shown to the model is short: a few sentences, not whole articles
+    prompt = fake_llm.prompts[-1]
+    assert SANCTIONS in prompt and "Sign up" not in prompt and len(prompt) < 2500
+
+
+def test_quote_offsets_point_into_the_cleaned_document(make):
+    from index.loaders import load_document
+
+    a = make("The sanctions were lifted in July 2016 [1].")
+    c = a.ask("When were the sanctions lifted?").citations[0]
+    doc = load_document(c.source)
+    assert doc.text[c.start : c.end] == c.quote
+
+
+def test_unsupported_sentences_are_removed(make):
+    a = make("The sanctions were lifted in July 2016 [1]. They cost Turkey 9 billion dollars [1].")
+    answer = a.ask("When were the sanctions lifted?")
+    assert "9 billion" not in answer.text
+    assert any("9 billion" in s for s in answer.removed)
+    assert "July 2016" in answer.text
+
+
+def test_invented_answer_falls_back_to_a_quote(make):
+    a = make("The sanctions were lifted in March 2019 [1].")
+    answer = a.ask("When were the sanctions lifted?")
+    assert answer.mode == "quoted" and not answer.refused
+    assert SANCTIONS in answer.text and answer.text.endswith("[1]")
+    assert answer.citations[0].quote in answer.text
+
+
+def test_out_of_scope_question_is_refused_without_asking_the_llm(make, fake_llm):
+    a = make()  # no reply queued: calling the LLM would fail the test
+    answer = a.ask("What is the capital of France?")
+    assert answer.refused and answer.text == REFUSAL_EN and not answer.citations
+    assert fake_llm.prompts == []
+
+
+def test_llm_saying_paris_is_never_shown(make):
+    a = make("Paris is the capital of France [1].")
+    answer = a.ask("What is the capital of France of the sanctions?")
+    assert "Paris" not in answer.text
+
+
+def test_llm_refusal_with_weak_evidence_is_a_refusal(make):
+    a = make(REFUSAL_EN)
+    answer = a.ask("What did Erdogan eat for breakfast after the sanctions?")
+    assert answer.refused and answer.citations == ()
+
+
+def test_swedish_question_gets_swedish_refusal(make, fake_llm):
+    a = make("What is the capital of France?")  # the query translation for retrieval
+    answer = a.ask("Vad är huvudstaden i Frankrike?")
+    assert answer.refused and answer.text == REFUSAL_SV and answer.language == "sv"
+    assert "Vad är huvudstaden i Frankrike?" in fake_llm.prompts[0]
+
+
+def test_stream_yields_text_then_the_checked_answer(make):
+    a = make("The sanctions were lifted in July 2016 [1].")
+    items = list(a.stream("When were the sanctions lifted?"))
+    assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
+    assert "".join(items[:-1]) == "The sanctions were lifted in July 2016 [1]."
+    final = items[-1]
+    assert isinstance(final, Answer) and final.timings.first_token_s is not None
+    assert final.timings.total_s >= final.timings.retrieve_s
+
+
+def test_follow_up_is_rewritten_with_the_history(make, fake_llm):
+    a = make(
+        "When did Putin and Erdogan first speak on the phone after the sanctions?",
+        "Two days later the leaders spoke on the phone [1].",
+    )
+    history = [
+        {"role": "user", "content": "What did Moscow do to punish Ankara?"},
+        {"role": "assistant", "content": "Moscow imposed economic sanctions [1]."},
+    ]
+    answer = a.ask("When did the two presidents first speak on the phone after that?", history)
+    assert answer.standalone_question.startswith("When did Putin and Erdogan")
+    assert "What did Moscow do to punish Ankara?" in fake_llm.prompts[0]
+    assert answer.to_dict()["standalone_question"] == answer.standalone_question
+
+
+def test_json_shape(make):
+    a = make("The sanctions were lifted in July 2016 [1].")
+    data = a.ask("When were the sanctions lifted?").to_dict()
+    assert {"question", "answer", "refused", "language", "citations", "timings"} <= set(data)
+    assert set(data["citations"][0]) >= {
+        "n", "source", "title", "date", "quote", "start", "end", "score"
+    }
+    assert set(data["timings"]) >= {"retrieve_s", "generate_s", "total_s"}
+
+
+def test_empty_question_is_an_error(make):
+    with pytest.raises(AssistantError, match="empty question"):
+        make().ask("   ")
+
+
+def test_bad_history_is_a_clear_error(make):
+    with pytest.raises(ConfigError, match="role"):
+        make().ask("When?", history=[{"role": "robot", "content": "x"}])
+
+
+def test_remove_by_name_and_unknown(make):
+    a = make()
+    gone = a.remove("000_de2dd51f3474cc85.txt")
+    assert gone.language == "sv"
+    assert [d.name for d in a.sources()] == ["004_fc025db9153bd9ca.txt"]
+    with pytest.raises(DocumentError, match="assistant sources"):
+        a.remove("nope.txt")
+
+
+def test_prompt_without_placeholder_fails_at_start(tmp_path):
+    for p in (ROOT / "prompts").glob("*.md"):
+        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "answer_user.md").write_text("Evidence: $evidence\n", encoding="utf-8")
+    with pytest.raises(PromptError, match=r"\$question"):
+        load_prompts(tmp_path)
+    with pytest.raises(PromptError, match="missing"):
+        Assistant(Settings(data_dir=tmp_path / "d", prompts_dir=tmp_path / "none"))
+
+
+def test_refusal_sentence_is_one_constant_shared_with_the_prompt():
+    prompts = load_prompts(ROOT / "prompts")
+    assert REFUSAL_EN in prompts["answer_system"].render(refusal=REFUSAL_EN)
+    assert "$refusal" in (ROOT / "prompts" / "answer_system.md").read_text(encoding="utf-8")
