@@ -240,7 +240,8 @@ def split_answer(text: str) -> list[tuple[str, tuple[int, ...]]]:
         cited: list[int] = []
         for match in CITE_RE.finditer(raw):
             cited += [int(x) for x in re.split(r"\s*[,;]\s*", match.group(1))]
-        sentence = CITE_RE.sub("", raw).strip()
+        # "[n]" copied literally from the instructions is noise, not a citation.
+        sentence = re.sub(r"\s*\[[a-zA-Z]\]", "", CITE_RE.sub("", raw)).strip()
         if re.fullmatch(r"[\W_]*", sentence):
             # A marker that the splitter left on its own belongs to the sentence before it.
             if pieces and cited:

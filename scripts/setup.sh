@@ -35,7 +35,9 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]] || ! installed; then
     # llama-cpp-python compiles llama.cpp (about 5 minutes on 2 cores) the first time; pip keeps
     # the built wheel in its cache. GGML_NATIVE=OFF builds for generic x86-64, not this CPU only.
     say "installing the project and its test extra (the first time compiles llama-cpp-python, ~5 min)"
-    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[test]"
+    # compat mode puts the repo on sys.path: the tests/assistant folder would otherwise shadow
+    # the assistant package when pytest imports test modules.
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[test]" --config-settings editable_mode=compat
     echo "$want" >"$stamp"
 fi
 

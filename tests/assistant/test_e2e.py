@@ -1,0 +1,66 @@
+"""End to end with the real bundled models over seeds/: the answers users are promised."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.settings import REFUSAL_EN
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SANCTIONS_FILE = "004_fc025db9153bd9ca.txt"
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    a = Assistant(Settings(data_dir=tmp_path_factory.mktemp("e2e-data")))
+    report = a.ensure_seeded()
+    assert report is not None and len(report.added) == 2 and not report.failed
+    return a
+
+
+def test_sanctions_answer_and_its_citation(real: Assistant):
+    answer = real.ask("When were the sanctions lifted?")
+    assert not answer.refused
+    assert "July 2016" in answer.text
+    assert "[1]" in answer.text
+    cited = {c.name for c in answer.citations}
+    assert SANCTIONS_FILE in cited
+    quote = next(c.quote for c in answer.citations if c.name == SANCTIONS_FILE)
+    assert "lifted in July 2016" in quote
+    assert quote in (ROOT / "seeds" / SANCTIONS_FILE).read_text(encoding="utf-8")
+
+
+def test_out_of_scope_question_is_refused(real: Assistant):
+    answer = real.ask("What is the capital of France?")
+    assert answer.refused
+    assert answer.text == REFUSAL_EN
+    assert "Paris" not in answer.text and not answer.citations
+
+
+def test_al_bab_injured(real: Assistant):
+    answer = real.ask("How many were injured in the airstrike near al-Bab?")
+    assert not answer.refused and "11" in answer.text
+    assert any("injuring 11" in c.quote for c in answer.citations)
+
+
+def test_cli_ask_json_indexes_seeds_on_first_use(tmp_path: Path):
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "cli-data"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "When were the sanctions lifted?", "--json"],
+        capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "indexed the bundled seeds" in proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["refused"] is False and "July 2016" in data["answer"]
+    c = data["citations"][0]
+    assert c["source"].endswith(SANCTIONS_FILE) and "July 2016" in c["quote"]
+    assert set(data["timings"]) >= {"retrieve_s", "generate_s", "total_s"}
