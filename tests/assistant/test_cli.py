@@ -1,0 +1,110 @@
+"""The CLI is thin: it formats what the API returns and turns library errors into messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant import Assistant, cli
+from index.store import ChunkStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fake_assistant(monkeypatch, settings, fake_llm, fake_embedder, chroma_client, unique_collection):
+    store = ChunkStore(settings, client=chroma_client, collection=unique_collection)
+    a = Assistant(settings, llm=fake_llm, embedder=fake_embedder, store=store)
+    monkeypatch.setattr(cli, "_assistant", lambda **_: a)
+    return a
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli.main, list(args), input=input)
+
+
+def test_help_has_examples():
+    result = run("-h")
+    assert result.exit_code == 0 and "Examples:" in result.output
+    for command in ("ingest", "ask", "chat", "remove", "sources", "serve", "eval"):
+        assert command in result.output
+        sub = run(command, "-h")
+        assert sub.exit_code == 0, command
+
+
+def test_ask_indexes_seeds_when_empty_and_prints_sources(fake_assistant, fake_llm):
+    fake_llm.queue("The sanctions were lifted in July 2016 [1].")
+    result = run("ask", "When were the sanctions lifted?")
+    assert result.exit_code == 0, result.output
+    assert "indexed the bundled seeds" in result.output
+    assert "The sanctions were lifted in July 2016 [1]." in result.output
+    assert '[1] 004_fc025db9153bd9ca.txt — "The sanctions were eventually lifted' in result.output
+
+
+def test_ask_json_is_exactly_one_object(fake_assistant, fake_llm):
+    fake_assistant.ensure_seeded()
+    fake_llm.queue("The sanctions were lifted in July 2016 [1].")
+    result = CliRunner().invoke(cli.main, ["ask", "When were the sanctions lifted?", "--json"])
+    data = json.loads(result.stdout)
+    assert data["answer"].endswith("[1].") and data["refused"] is False
+    assert data["citations"][0]["quote"].startswith("The sanctions were eventually lifted")
+
+
+def test_ingest_reports_bad_files_and_keeps_going(fake_assistant, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe\x00\x81garbage\x00")
+    good = tmp_path / "good.md"
+    good.write_text("# Notes\n\nThe meeting was held on 3 May 2020 in Oslo.\n", encoding="utf-8")
+    result = run("ingest", str(bad), str(good), str(tmp_path / "missing.pdf"))
+    assert result.exit_code == 0
+    assert "added" in result.output and "good.md" in result.output
+    assert "bad.txt" in result.output and "missing.pdf" in result.output
+    assert [d.name for d in fake_assistant.sources()] == ["good.md"]
+
+
+def test_ingest_only_bad_files_fails(fake_assistant, tmp_path):
+    result = run("ingest", str(tmp_path / "missing.txt"))
+    assert result.exit_code == 1 and "no such file" in result.output
+
+
+def test_sources_and_remove(fake_assistant):
+    fake_assistant.ensure_seeded()
+    listed = run("sources")
+    assert "000_de2dd51f3474cc85.txt\t2017-03\tsv" in listed.output
+    removed = run("remove", "000_de2dd51f3474cc85.txt")
+    assert removed.exit_code == 0 and "removed" in removed.output
+    again = run("remove", "000_de2dd51f3474cc85.txt")
+    assert again.exit_code == 1 and "assistant sources" in again.output
+    data = json.loads(run("sources", "--json").output)
+    assert [d["title"] for d in data] == [
+        "Ankara and Moscow Pledge Closer Ties After Russian Friendly Fire Kills 3"
+    ]
+
+
+def test_chat_keeps_history_and_has_commands(fake_assistant, fake_llm):
+    fake_assistant.ensure_seeded()
+    fake_llm.queue(
+        "Moscow placed numerous sanctions on Ankara [1].",
+        "When did the sanctions on Ankara get lifted?",  # the follow-up rewrite
+        "The sanctions were lifted in July 2016 [1].",
+    )
+    result = run(
+        "chat",
+        input="What did Moscow do to Ankara?\nWhen were they lifted?\n/sources\n/reset\n/quit\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "understood as: When did the sanctions on Ankara get lifted?" in result.output
+    assert "July 2016 [1]." in result.output
+    assert "(new conversation)" in result.output
+    # the rewrite prompt saw the first exchange
+    assert "What did Moscow do to Ankara?" in fake_llm.prompts[1]
+
+
+def test_bad_setting_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", "localhost:8000")
+    result = run("sources")
+    assert result.exit_code == 1
+    assert "chroma_url must start with http" in result.output
