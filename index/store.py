@@ -203,15 +203,17 @@ class ChunkStore:
 
     def sweep_orphans(self) -> int:
         """Delete chunks no manifest record vouches for (left by an interrupted ingest)."""
-        valid = {d.doc_id: d.content_hash for d in self.documents()}
-        got = self._chunks.get(include=["metadatas"])
-        stale = [
-            cid
-            for cid, meta in zip(got["ids"], got["metadatas"] or [])
-            if valid.get(str(meta.get("doc_id"))) != meta.get("content_hash")
-        ]
-        if stale:
-            with self._lock:
+        # Read and delete under the lock: an add() in another thread writes its chunks before
+        # its manifest record, and a sweep reading in between would delete them as orphans.
+        with self._lock:
+            valid = {d.doc_id: d.content_hash for d in self.documents()}
+            got = self._chunks.get(include=["metadatas"])
+            stale = [
+                cid
+                for cid, meta in zip(got["ids"], got["metadatas"] or [])
+                if valid.get(str(meta.get("doc_id"))) != meta.get("content_hash")
+            ]
+            if stale:
                 self._chunks.delete(ids=stale)
                 self._version += 1
         return len(stale)
