@@ -1,0 +1,257 @@
+"""Ingest: incremental, failure-tolerant, atomic per document."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from assistant.settings import Settings
+from index.chunking import chunk_document
+from index.ingest import IngestReport, expand_paths, ingest
+from index.loaders import load_document
+from index.store import ChunkStore, node_for_chunk
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+EN_SEED = SEEDS / "004_fc025db9153bd9ca.txt"
+SV_SEED = SEEDS / "000_de2dd51f3474cc85.txt"
+SANCTIONS = "The sanctions were eventually lifted in July 2016"
+NOTE = (
+    "The ferry to Vaxholm leaves at nine every morning. Tickets cost forty kronor.\n\n"
+    "In winter a bus replaces the ferry from December until March.\n"
+)
+
+
+class CountingEmbedding(BaseEmbedding):
+    """Wraps another embedder, counts the texts it embeds, and can fail after `fail_after`."""
+
+    inner: Any = None
+    fail_after: int | None = None
+    _texts: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return self._texts
+
+    def _embed(self, text: str) -> list[float]:
+        if self.fail_after is not None and len(self._texts) >= self.fail_after:
+            raise RuntimeError("embedder crashed")
+        self._texts.append(text)
+        return self.inner.get_text_embedding(text)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed(text)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.inner.get_query_embedding(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self.inner.get_query_embedding(query)
+
+
+@pytest.fixture
+def store(settings: Settings, chroma_client: Any, unique_collection: str) -> ChunkStore:
+    return ChunkStore(settings, client=chroma_client, collection=unique_collection)
+
+
+@pytest.fixture
+def embedder(fake_embedder: Any) -> CountingEmbedding:
+    return CountingEmbedding(inner=fake_embedder, embed_batch_size=4)
+
+
+def _ingest(paths: list[Any], store: ChunkStore, embedder: Any, settings: Settings, **kw: Any):
+    return ingest(paths, store=store, embedder=embedder, settings=settings, **kw)
+
+
+def _chunk_ids(store: ChunkStore) -> set[str]:
+    """Every chunk id in the Chroma collection, whether a manifest record vouches for it or not."""
+    return set(store._chunks.get()["ids"])
+
+
+def _names(paths: tuple[str, ...]) -> list[str]:
+    return sorted(Path(p).name for p in paths)
+
+
+def test_seeds_are_added_once_then_cost_nothing(store, embedder, settings):
+    progress: list[tuple[int, int, str]] = []
+    first = _ingest([SEEDS], store, embedder, settings, progress=lambda *a: progress.append(a))
+
+    assert _names(first.added) == [SV_SEED.name, EN_SEED.name]
+    assert first.updated == first.unchanged == first.failed == ()
+    assert first.chunks == store.chunk_count() == len(store.nodes()) == len(embedder.texts)
+    assert progress[0] == (0, 2, SV_SEED.name) and progress[-1] == (2, 2, "")
+    assert first.summary().startswith("2 added, 0 updated, 0 unchanged; ")
+    assert any(SANCTIONS in n.text for n in store.nodes())
+    embedded, version, ids = len(embedder.texts), store.version, _chunk_ids(store)
+
+    second = _ingest(SEEDS.iterdir(), store, embedder, settings)
+
+    assert _names(second.unchanged) == [SV_SEED.name, EN_SEED.name]
+    assert second.added == second.updated == second.failed == () and second.chunks == 0
+    assert len(embedder.texts) == embedded  # no embedding work
+    assert store.version == version and _chunk_ids(store) == ids  # no store writes
+
+
+def test_changed_file_is_updated_and_its_old_chunks_are_gone(store, embedder, settings, tmp_path):
+    copy = tmp_path / "docs" / EN_SEED.name
+    copy.parent.mkdir()
+    shutil.copy(EN_SEED, copy)
+    _ingest([copy, SV_SEED], store, embedder, settings)
+    old_ids = {n.node_id for n in store.nodes() if n.metadata["name"] == copy.name}
+    swedish = {n.node_id for n in store.nodes() if n.metadata["name"] == SV_SEED.name}
+    assert old_ids and swedish
+
+    text = copy.read_text(encoding="utf-8")
+    copy.write_text(text.replace("July 2016", "August 2016"), encoding="utf-8")
+    report = _ingest([copy, SV_SEED], store, embedder, settings)
+
+    assert report.updated == (str(copy.resolve()),)
+    assert report.unchanged == (str(SV_SEED.resolve()),) and report.added == ()
+    assert not old_ids & _chunk_ids(store)
+    nodes = store.nodes()
+    assert any("lifted in August 2016" in n.text for n in nodes)
+    assert not any("July 2016" in n.text for n in nodes)
+    assert swedish <= {n.node_id for n in nodes}  # the other document is untouched
+    (stored,) = [d for d in store.documents() if d.name == copy.name]
+    assert stored.content_hash == load_document(copy).content_hash
+    assert (
+        stored.chunks == report.chunks == len([n for n in nodes if n.metadata["name"] == copy.name])
+    )
+
+
+def _bad_batch(folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    good = folder / "good.txt"
+    good.write_text(NOTE, encoding="utf-8")
+    garbage = folder / "garbage.txt"
+    garbage.write_bytes(bytes(range(256)) * 8)
+    empty = folder / "empty.txt"
+    empty.write_bytes(b"")
+    docx = folder / "report.docx"
+    with zipfile.ZipFile(docx, "w") as archive:  # a .docx is a zip of XML parts
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document><w:body>Hello</w:body></w:document>")
+    return {"good": good, "garbage": garbage, "empty": empty, "docx": docx,
+            "missing": folder / "missing.txt"}  # fmt: skip
+
+
+def test_each_bad_file_is_reported_and_the_good_ones_indexed(store, embedder, settings, tmp_path):
+    files = _bad_batch(tmp_path / "batch")
+    report = _ingest(
+        [files["garbage"], files["empty"], files["good"], files["docx"], files["missing"], SV_SEED],
+        store, embedder, settings,
+    )  # fmt: skip
+
+    assert _names(report.added) == [SV_SEED.name, "good.txt"]
+    reasons = {Path(path).name: reason for path, reason in report.failed}
+    assert set(reasons) == {"garbage.txt", "empty.txt", "report.docx", "missing.txt"}
+    assert all(Path(path).is_absolute() for path, _ in report.failed)
+    assert "not UTF-8 text" in reasons["garbage.txt"]
+    assert "empty" in reasons["empty.txt"]
+    assert "txt, md, html, pdf" in reasons["report.docx"]
+    assert "no such file" in reasons["missing.txt"]
+    assert "4 failed" in report.summary()
+    assert {d.name for d in store.documents()} == {SV_SEED.name, "good.txt"}
+
+
+def test_a_later_ingest_with_failures_loses_nothing(store, embedder, settings, tmp_path):
+    first = _ingest([SEEDS], store, embedder, settings)
+    before = {n.node_id for n in store.nodes()}
+    files = _bad_batch(tmp_path / "batch")
+
+    later = _ingest(
+        [files["garbage"], files["empty"], files["docx"], files["missing"], tmp_path / "nowhere"],
+        store, embedder, settings,
+    )  # fmt: skip
+
+    assert later.indexed == () and len(later.failed) == 5
+    assert {d.name for d in store.documents()} == {Path(p).name for p in first.added}
+    assert {n.node_id for n in store.nodes()} == before
+
+
+def test_an_indexed_file_that_turns_bad_keeps_its_last_good_version(
+    store, embedder, settings, tmp_path
+):
+    path = tmp_path / "note.txt"
+    path.write_text(NOTE, encoding="utf-8")
+    _ingest([path], store, embedder, settings)
+    before = {n.node_id for n in store.nodes()}
+
+    path.write_bytes(b"")
+    report = _ingest([path], store, embedder, settings)
+
+    assert report.failed == ((str(path.resolve()), "file is empty"),)
+    assert {n.node_id for n in store.nodes()} == before
+
+
+def test_folders_are_searched_recursively_without_hidden_files(store, embedder, settings, tmp_path):
+    docs = tmp_path / "docs"
+    wanted = {
+        docs / "a.txt": NOTE,
+        docs / "sub" / "deeper" / "b.md": "# Boats\n\n" + NOTE,
+        docs / "sub" / "page.html": f"<html><body><p>{NOTE}</p></body></html>",
+    }
+    ignored = {
+        docs / ".hidden.txt": NOTE,
+        docs / ".git" / "notes.txt": NOTE,
+        docs / "sub" / ".cache" / "c.md": NOTE,
+        docs / "sub" / "picture.png": "not text",
+    }
+    for path, text in {**wanted, **ignored}.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (tmp_path / "empty-folder").mkdir()
+
+    files, failed = expand_paths([docs, docs / "a.txt", tmp_path / "empty-folder"])
+    assert files == sorted(p.resolve() for p in wanted)  # a.txt is listed once
+    assert failed == [(str(tmp_path / "empty-folder"), "folder has no txt, md, html or pdf files")]
+
+    report = _ingest([docs], store, embedder, settings)
+    assert _names(report.added) == ["a.txt", "b.md", "page.html"] and report.failed == ()
+    assert {d.name for d in store.documents()} == {"a.txt", "b.md", "page.html"}
+
+
+def test_an_embedder_crash_leaves_the_previous_version_intact(store, embedder, settings, tmp_path):
+    copy = tmp_path / EN_SEED.name
+    shutil.copy(EN_SEED, copy)
+    _ingest([copy], store, embedder, settings)
+    (old,) = store.documents()
+    old_nodes = {n.node_id: n.text for n in store.nodes()}
+
+    copy.write_text(copy.read_text(encoding="utf-8").replace("July 2016", "May 2016"), "utf-8")
+    # One text per batch, failing on the second: the crash comes mid-document.
+    crashing = CountingEmbedding(inner=embedder.inner, fail_after=1, embed_batch_size=1)
+    with pytest.raises(RuntimeError, match="embedder crashed"):
+        _ingest([copy], store, crashing, settings)
+    assert len(crashing.texts) == 1
+
+    assert store.documents() == [old]
+    assert {n.node_id: n.text for n in store.nodes()} == old_nodes
+    assert _chunk_ids(store) == set(old_nodes)  # nothing of the new version was written
+
+    report = _ingest([copy], store, embedder, settings)
+    assert report.updated == (str(copy.resolve()),)
+    assert any("lifted in May 2016" in n.text for n in store.nodes())
+
+
+def test_ingest_sweeps_leftovers_of_an_interrupted_run(store, embedder, settings, tmp_path):
+    _ingest([SV_SEED], store, embedder, settings)
+    kept = _chunk_ids(store)
+    # Chunks of a document whose ingest died before its manifest record was written.
+    doc = load_document(EN_SEED)
+    chunks = chunk_document(doc)
+    vectors = embedder.inner.get_text_embedding_batch([c.text for c in chunks])
+    store.vector_store.add(
+        [node_for_chunk(doc, c, v) for c, v in zip(chunks, vectors, strict=True)]
+    )
+    assert _chunk_ids(store) == kept | {c.id for c in chunks}
+
+    report = _ingest([tmp_path / "nothing-here"], store, embedder, settings)
+
+    assert isinstance(report, IngestReport) and report.indexed == ()
+    assert _chunk_ids(store) == kept
