@@ -418,7 +418,14 @@ def _load_llamacpp(path: Path, settings: Settings) -> LockedLlamaCPP:
             max_new_tokens=m.max_new_tokens,
             context_window=m.context_window,
             generate_kwargs={"stop": list(CHATML_STOP)},
-            model_kwargs={"n_threads": m.n_threads, "n_batch": 512, "verbose": False},
+            # n_threads_batch too: llama-cpp-python otherwise uses every core for prompt
+            # evaluation whatever n_threads says.
+            model_kwargs={
+                "n_threads": m.n_threads,
+                "n_threads_batch": m.n_threads,
+                "n_batch": 512,
+                "verbose": False,
+            },
             verbose=False,
             messages_to_prompt=messages_to_chatml,
             completion_to_prompt=completion_to_chatml,

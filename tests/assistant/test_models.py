@@ -363,7 +363,13 @@ def test_local_llm_is_llamacpp_built_from_settings_and_cached(fake_llama: Any) -
     assert isinstance(llm, models.LockedLlamaCPP)
     assert models.load_llm(fake_llama) is llm
     (model,) = FakeLlama.instances
-    assert model.kwargs == {"n_ctx": 1024, "verbose": False, "n_threads": 3, "n_batch": 512}
+    assert model.kwargs == {
+        "n_ctx": 1024,
+        "verbose": False,
+        "n_threads": 3,
+        "n_threads_batch": 3,
+        "n_batch": 512,
+    }
     assert llm.model_url is None
     assert llm.generate_kwargs == {
         "stop": ["<|im_end|>", "<|endoftext|>"],
