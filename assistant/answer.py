@@ -20,7 +20,13 @@ from llama_index.core.bridge.pydantic import Field
 from llama_index.core.llms import LLM
 from llama_index.core.query_engine import CustomQueryEngine
 
-from assistant.citations import CheckResult, check_answer, looks_like_refusal, missing_terms
+from assistant.citations import (
+    CheckResult,
+    check_answer,
+    key_terms,
+    looks_like_refusal,
+    missing_terms,
+)
 from assistant.evidence import Evidence, EvidenceSelector, to_evidence
 from assistant.prompts import Prompt
 from assistant.retrieval import HybridRetriever, query_bundle
@@ -28,6 +34,7 @@ from assistant.settings import REFUSALS, Settings
 from index.language import detect_language
 
 LANGUAGE_NAMES = {"en": "English", "sv": "Swedish"}
+CROSS_LANGUAGE_FACTOR = 0.8  # evidence in the other language needs 80 % of the usual score
 STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do answer
 QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
 
@@ -102,7 +109,9 @@ class Answer:
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
             "removed": list(self.removed),
-            "timings": {k: (round(v, 3) if v is not None else None) for k, v in asdict(self.timings).items()},
+            "timings": {
+                k: (round(v, 3) if v is not None else None) for k, v in asdict(self.timings).items()
+            },
         }
 
 
@@ -119,15 +128,27 @@ class Prepared:
     started: float
 
 
-def answerability(question: str, evidence: Sequence[Evidence], min_score: float) -> str | None:
-    """Why the evidence cannot answer question, or None if it may. Pure; no LLM involved."""
+def answerability(
+    question: str, evidence: Sequence[Evidence], min_score: float, *, language: str = "en"
+) -> str | None:
+    """Why the evidence cannot answer question, or None if it may. Pure; no LLM involved.
+
+    Evidence in another language than the question scores lower by meaning (the bundled
+    embedder is English-only), so it passes a lower bar, but only when the question names
+    something checkable (a name, number or month) and the evidence contains all of it.
+    """
     if not evidence:
         return "no document matched the question"
-    if evidence[0].score < min_score:
-        return f"best evidence scored {evidence[0].score:.2f} < {min_score:.2f}"
+    best = evidence[0]
     missing = missing_terms(question, [e.span() for e in evidence])
     if missing:
         return "the documents do not mention " + ", ".join(missing)
+    if best.language != language:
+        terms = key_terms(question)
+        if terms.names or terms.numbers or terms.months:
+            min_score = min_score * CROSS_LANGUAGE_FACTOR
+    if best.score < min_score:
+        return f"best evidence scored {best.score:.2f} < {min_score:.2f}"
     return None
 
 
@@ -153,10 +174,10 @@ class CitedQueryEngine(CustomQueryEngine):
         hits = self.retriever.retrieve(bundle)
         evidence = tuple(to_evidence(self.selector.postprocess_nodes(hits, query_bundle=bundle)))
         minimum = self.settings.retrieval.min_evidence_score
-        reason = answerability(standalone, evidence, minimum)
+        reason = answerability(standalone, evidence, minimum, language=language)
         if reason and english:
             # Names can differ across languages; the translation passing is enough.
-            reason = answerability(english, evidence, minimum) and reason
+            reason = answerability(english, evidence, minimum, language="en") and reason
         return Prepared(
             question=question,
             standalone=standalone,
@@ -171,8 +192,19 @@ class CitedQueryEngine(CustomQueryEngine):
         """English rendering of a non-English question, for the English-only embedder."""
         if not self.settings.retrieval.translate_queries:
             return None
-        prompt = self.prompts["translate"].render(question=question)
-        reply = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
+        # The examples become earlier chat turns: the 0.5B model imitates turns reliably, while
+        # examples inside one message get continued or copied.
+        instructions, _, rest = (
+            self.prompts["translate"].render(question=question).partition("\nExamples")
+        )
+        messages = [ChatMessage(role=MessageRole.SYSTEM, content=instructions.strip())]
+        for line in rest.splitlines():
+            if " | " in line:
+                swedish, english = (part.strip() for part in line.split(" | ", 1))
+                messages.append(ChatMessage(role=MessageRole.USER, content=swedish))
+                messages.append(ChatMessage(role=MessageRole.ASSISTANT, content=english))
+        messages.append(ChatMessage(role=MessageRole.USER, content=question))
+        reply = self.llm.chat(messages)
         text = (reply.message.content or "").strip().splitlines()
         return text[0].strip() if text and text[0].strip() else None
 
@@ -259,12 +291,22 @@ def compose(
         if best.score >= STRONG_EVIDENCE and best.lexical >= 0.99:
             return _quote(best, language), (_citation(best, 1),), (), "quoted"
         return refusal, (), (), "refused"
-    result: CheckResult = check_answer(draft, [e.span() for e in prepared.evidence], language=language)
+    result: CheckResult = check_answer(
+        draft, [e.span() for e in prepared.evidence], language=language
+    )
     removed = tuple(c.sentence for c in result.removed)
-    if result.kept:
+    kept = result.kept
+    if asks_when(prepared.standalone):
+        # "When ...?" answered without a date or number does not answer it.
+        dated = tuple(
+            c for c in kept if key_terms(c.sentence).numbers or key_terms(c.sentence).months
+        )
+        removed += tuple(c.sentence for c in kept if c not in dated)
+        kept = dated
+    if kept:
         numbering: dict[int, int] = {}
         parts = []
-        for check in result.kept:
+        for check in kept:
             marks = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in check.cited)
             body, end = _split_end(check.sentence)
             parts.append(f"{body} {marks}{end}")
@@ -274,7 +316,21 @@ def compose(
 
 
 def _quote(e: Evidence, language: str) -> str:
-    return f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{e.text}" [1]'
+    resolved = "; ".join(f"{phrase} = {when}" for phrase, when in e.notes)
+    dates = f" ({resolved})" if resolved else ""
+    return f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{e.text}" [1]{dates}'
+
+
+_WHEN = re.compile(
+    r"^\s*(when|what (year|date|day|month)|which (year|date|day|month)|när|vilket (år|datum)|"
+    r"vilken (dag|månad))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_when(question: str) -> bool:
+    """True for questions whose answer must be a date ("When ...?", "När ...?")."""
+    return bool(_WHEN.search(question))
 
 
 def _split_end(sentence: str) -> tuple[str, str]:

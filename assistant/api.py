@@ -91,7 +91,10 @@ class Assistant:
     ) -> IngestReport:
         """Index files and folders; unchanged files are skipped, bad files reported, not fatal."""
         return ingest(
-            paths, store=self.store, embedder=self.embedder, settings=self.settings,
+            paths,
+            store=self.store,
+            embedder=self.embedder,
+            settings=self.settings,
             progress=progress,
         )
 
@@ -155,4 +158,3 @@ class Assistant:
             draft += delta
             yield delta
         yield self.engine.finish(prepared, draft, first_token_s=first)
-

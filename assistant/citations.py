@@ -155,11 +155,15 @@ def key_terms(sentence: str) -> KeyTerms:
     names: set[str] = set()
     for i, word in enumerate(words):
         folded = _fold(word).strip("'-:")
-        if not word[:1].isupper() or folded in _NOT_NAMES or month_number(folded) is not None:
+        # "al-Bab", "McDonald": a capital inside the word marks a name too.
+        inner_capital = any(c.isupper() for c in word[1:]) and not word.isupper()
+        if not (word[:1].isupper() or inner_capital):
+            continue
+        if folded in _NOT_NAMES or month_number(folded) is not None:
             continue
         # A capitalised first word is usually just a sentence opener; count it only when the
         # sentence repeats it capitalised or it has the look of a name (CamelCase).
-        if i == 0 and not any(w == word for w in words[1:]) and not word[1:2].isupper():
+        if i == 0 and not any(w == word for w in words[1:]) and not inner_capital:
             continue
         names.add(folded)
     return KeyTerms(

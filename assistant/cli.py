@@ -227,8 +227,9 @@ def serve(host: str | None, port: int | None, auth: str | None, no_seed: bool) -
     from ui.app import launch
 
     user_pass = tuple(credentials.split(":", 1)) if credentials else None
-    launch(assistant, host=host or ui.host, port=port if port is not None else ui.port,
-           auth=user_pass)  # type: ignore[arg-type]
+    launch(
+        assistant, host=host or ui.host, port=port if port is not None else ui.port, auth=user_pass
+    )  # type: ignore[arg-type]
 
 
 @main.command("eval", context_settings=CONTEXT)
@@ -242,13 +243,15 @@ def eval_(questions: Path, out: Path | None, report: Path | None, baseline: bool
 
     \b
     Example:
-      assistant eval tests/eval/seeds_questions.jsonl --out results.jsonl --report report/ --baseline
+      assistant eval tests/eval/seeds_questions.jsonl --report report/ --baseline
     """
     from assistant.eval import evaluate, format_table
 
     assistant = _assistant()
     _seed_if_empty(assistant)
-    summary = evaluate(questions, assistant=assistant, out=out, report_dir=report, baseline=baseline)
+    summary = evaluate(
+        questions, assistant=assistant, out=out, report_dir=report, baseline=baseline
+    )
     click.echo(format_table(summary))
 
 

@@ -21,7 +21,6 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from assistant.citations import Span, _stem_match, content_words, key_terms
 from assistant.retrieval import STOPWORDS
 from index.chunking import split_sentences
-from index.dates import resolve_relative_dates
 
 DENSE_WEIGHT = 0.6  # meaning matters most, but names and numbers decide between near ties
 
@@ -80,7 +79,7 @@ def lexical_score(terms: list[tuple[str, float]], sentence: str) -> float:
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b))
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
     norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
     return dot / norm if norm else 0.0
 
@@ -106,14 +105,14 @@ class EvidenceSelector(BaseNodePostprocessor):
             return []
         variants = [s for s in query_bundle.query_str.split("\n") if s.strip()]
         term_sets = [query_terms(v) for v in variants]
-        query_vecs = [
-            self.embed_model.get_query_embedding(s) for s in query_bundle.embedding_strs
-        ]
+        query_vecs = [self.embed_model.get_query_embedding(s) for s in query_bundle.embedding_strs]
         sentence_vecs = self.embed_model.get_text_embedding_batch([c.text for c in candidates])
         scored = []
-        for node, vec in zip(candidates, sentence_vecs):
+        for node, vec in zip(candidates, sentence_vecs, strict=True):
             dense = max(_cosine(q, vec) for q in query_vecs)
-            lexical = max(lexical_score(t, node.text) for t in term_sets)
+            # Resolved dates count: "i februari i år" answers a question about February 2017.
+            resolved = " ".join(r.split("\t", 1)[-1] for r in node.metadata["notes"].splitlines())
+            lexical = max(lexical_score(t, f"{node.text} {resolved}") for t in term_sets)
             score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lexical
             node.metadata.update({"dense": round(dense, 4), "lexical": round(lexical, 4)})
             scored.append(NodeWithScore(node=node, score=score))
@@ -139,9 +138,7 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
             if key in seen or len(sentence) < 12:
                 continue
             seen.add(key)
-            notes = resolve_relative_dates(
-                sentence, str(meta.get("date") or "") or None, context=text[:rel_start]
-            )
+            notes = _notes_at(str(meta.get("date_notes", "")), base + rel_start)
             out.append(
                 TextNode(
                     id_=f"{key[0]}:{key[1]}",
@@ -157,6 +154,16 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
                 )
             )
     return out
+
+
+def _notes_at(date_notes: str, start: int) -> list[tuple[str, str]]:
+    """The resolved relative dates the index stored for the sentence starting at start."""
+    found = []
+    for line in date_notes.splitlines():
+        offset, phrase, resolved = line.split("\t", 2)
+        if int(offset) == start:
+            found.append((phrase, resolved))
+    return found
 
 
 def to_evidence(nodes: list[NodeWithScore]) -> list[Evidence]:

@@ -35,11 +35,16 @@ def query_bundle(question: str, english: str | None = None) -> QueryBundle:
     """A query for the hybrid retriever.
 
     BM25 matches words of the question and of its English translation (names and numbers
-    survive translation); the dense retriever embeds the English text, because the bundled
-    embedder only understands English.
+    survive even a poor translation); the bundled embedder only understands English, so the
+    translation is embedded too.
     """
-    text = question if not english or english == question else f"{question}\n{english}"
-    return QueryBundle(query_str=text, custom_embedding_strs=[english or question])
+    if not english or english == question:
+        return QueryBundle(query_str=question, custom_embedding_strs=[question])
+    # Both texts are embedded: the translation finds English evidence, the original finds
+    # evidence in the question's own language (the evidence selector takes the best of each).
+    return QueryBundle(
+        query_str=f"{question}\n{english}", custom_embedding_strs=[english, question]
+    )
 
 
 class HybridRetriever(BaseRetriever):

@@ -47,7 +47,8 @@ class ModelSettings(BaseModel):
     llm_model_name: str = Field("local", description="Model name sent to llm_url.")
     llm_api_key: str = Field("not-needed", description="API key sent to llm_url, if it wants one.")
     n_threads: int = Field(
-        default_factory=lambda: max(1, os.cpu_count() or 1), description="CPU threads for llama.cpp."
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        description="CPU threads for llama.cpp.",
     )
     context_window: int = Field(2048, ge=512, description="LLM context window in tokens.")
     max_new_tokens: int = Field(80, ge=8, description="Longest answer the LLM may write.")
@@ -122,17 +123,18 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment plus overrides, turning validation errors into ConfigError."""
+    """Settings from the environment plus overrides; validation errors become ConfigError."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ConfigError(
-            f"invalid settings: {exc}. Fix the ASSISTANT_* environment variable or argument named above."
+            f"invalid settings: {exc}. "
+            "Fix the ASSISTANT_* environment variable or argument named above."
         ) from exc
 
 
 def quiet_environment() -> None:
-    """Switch off every network call the libraries would make (hub look-ups, telemetry, analytics)."""
+    """Switch off the network calls libraries would make (hub look-ups, telemetry, analytics)."""
     # These are process-wide switches read by huggingface_hub, chromadb and gradio at import
     # time, so they have to be set before those libraries load; this is the one place we set them.
     for key, value in {

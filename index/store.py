@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import chromadb
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.errors import StoreError
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # the loaders import assistant.errors; a runtime import would
 # Metadata keys every chunk node carries (see node_for_chunk).
 META_KEYS = (
     "doc_id", "source", "name", "title", "date", "language", "start", "end", "chunk_index",
-    "content_hash",
+    "content_hash", "date_notes",
 )  # fmt: skip
 
 
@@ -70,6 +71,7 @@ def node_for_chunk(doc: Document, chunk: Chunk, embedding: Sequence[float] | Non
         "end": chunk.end,
         "chunk_index": chunk.index,
         "content_hash": doc.content_hash,
+        "date_notes": date_notes(doc, chunk),
     }
     return TextNode(
         id_=chunk.id,
@@ -83,6 +85,25 @@ def node_for_chunk(doc: Document, chunk: Chunk, embedding: Sequence[float] | Non
         end_char_idx=chunk.end,
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.doc_id)},
     )
+
+
+def date_notes(doc: Document, chunk: Chunk) -> str:
+    """Relative dates of the chunk's sentences resolved with the whole document before them.
+
+    Done at index time because only here is the full text at hand: "två dagar senare" counts
+    from a date that may sit in the previous chunk. One line per phrase: "start\tphrase\tdate",
+    start being the sentence's offset in the document.
+    """
+    from index.chunking import split_sentences
+    from index.dates import resolve_relative_dates
+
+    lines = []
+    for rel_start, rel_end in split_sentences(chunk.text):
+        start = chunk.start + rel_start
+        sentence = chunk.text[rel_start:rel_end]
+        for phrase, resolved in resolve_relative_dates(sentence, doc.date, doc.text[:start]):
+            lines.append(f"{start}\t{phrase}\t{resolved}")
+    return "\n".join(lines)
 
 
 def make_client(settings: Settings) -> Any:
@@ -101,8 +122,8 @@ def make_client(settings: Settings) -> Any:
         except Exception as exc:  # connection errors come in many types
             raise StoreError(
                 f"cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start it "
-                "(`chroma run --path DIR --host 127.0.0.1 --port 8000`) or unset ASSISTANT_CHROMA_URL "
-                "to use the embedded store."
+                "(`chroma run --path DIR --host 127.0.0.1 --port 8000`) or unset "
+                "ASSISTANT_CHROMA_URL to use the embedded store."
             ) from exc
         return client
     data_dir = Path(settings.data_dir).expanduser()
@@ -150,7 +171,10 @@ class ChunkStore:
     def documents(self) -> list[StoredDocument]:
         """Every completely indexed document, sorted by file name."""
         got = self._docs.get(include=["metadatas"])
-        docs = [_stored(doc_id, meta) for doc_id, meta in zip(got["ids"], got["metadatas"] or [])]
+        docs = [
+            _stored(doc_id, meta)
+            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
+        ]
         return sorted(docs, key=lambda d: (d.name, d.source))
 
     def get(self, doc_id: str) -> StoredDocument | None:
@@ -167,14 +191,9 @@ class ChunkStore:
         """Index doc (replacing an older version of it) so that it appears all at once."""
         if len(chunks) != len(embeddings):
             raise ValueError("one embedding per chunk is needed")
-        nodes = [node_for_chunk(doc, c, e) for c, e in zip(chunks, embeddings)]
+        nodes = [node_for_chunk(doc, c, e) for c, e in zip(chunks, embeddings, strict=True)]
         with self._lock:
-            # Leftovers of an interrupted ingest of this very version would clash on ids.
-            self._chunks.delete(
-                where={"$and": [{"doc_id": doc.doc_id}, {"content_hash": doc.content_hash}]}
-            )
-            if nodes:
-                self.vector_store.add(nodes)
+            self._write_nodes(nodes)
             record = {
                 "source": doc.source,
                 "title": doc.title or "",
@@ -187,10 +206,32 @@ class ChunkStore:
             }
             # The manifest record is the commit point: only now does the new version count.
             self._docs.upsert(ids=[doc.doc_id], embeddings=[[1.0]], metadatas=[record])
-            self._chunks.delete(
-                where={"$and": [{"doc_id": doc.doc_id}, {"content_hash": {"$ne": doc.content_hash}}]}
-            )
+            current = {n.node_id for n in nodes}
+            mine = self._chunks.get(where={"doc_id": doc.doc_id}, include=[])["ids"]
+            if stale := [cid for cid in mine if cid not in current]:
+                self._chunks.delete(ids=stale)
             self._version += 1
+
+    def _write_nodes(self, nodes: Sequence[TextNode]) -> None:
+        """Write chunk nodes, overwriting any with the same id.
+
+        ChromaVectorStore.add() uses Chroma's add(), which cannot overwrite; re-indexing a file
+        whose text did not change yields the same chunk ids, and deleting them first would leave
+        the document without chunks if the process died in between. So this is upsert, with
+        llama-index's own node → metadata conversion.
+        """
+        for start in range(0, len(nodes), 1000):
+            batch = nodes[start : start + 1000]
+            metadatas = []
+            for node in batch:
+                meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+                metadatas.append({k: ("" if v is None else v) for k, v in meta.items()})
+            self._chunks.upsert(
+                ids=[n.node_id for n in batch],
+                embeddings=[n.get_embedding() for n in batch],
+                metadatas=metadatas,
+                documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in batch],
+            )
 
     def remove(self, doc_id: str) -> int:
         """Drop a document and its chunks; returns how many chunks went."""
@@ -210,7 +251,7 @@ class ChunkStore:
             got = self._chunks.get(include=["metadatas"])
             stale = [
                 cid
-                for cid, meta in zip(got["ids"], got["metadatas"] or [])
+                for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
                 if valid.get(str(meta.get("doc_id"))) != meta.get("content_hash")
             ]
             if stale:

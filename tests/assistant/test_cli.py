@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def fake_assistant(monkeypatch, settings, fake_llm, fake_embedder, chroma_client, unique_collection):
+def fake_assistant(
+    monkeypatch, settings, fake_llm, fake_embedder, chroma_client, unique_collection
+):
     store = ChunkStore(settings, client=chroma_client, collection=unique_collection)
     a = Assistant(settings, llm=fake_llm, embedder=fake_embedder, store=store)
     monkeypatch.setattr(cli, "_assistant", lambda **_: a)

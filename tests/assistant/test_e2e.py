@@ -55,7 +55,11 @@ def test_cli_ask_json_indexes_seeds_on_first_use(tmp_path: Path):
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "cli-data"), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ask", "When were the sanctions lifted?", "--json"],
-        capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "indexed the bundled seeds" in proc.stderr

@@ -131,7 +131,14 @@ def test_json_shape(make):
     data = a.ask("When were the sanctions lifted?").to_dict()
     assert {"question", "answer", "refused", "language", "citations", "timings"} <= set(data)
     assert set(data["citations"][0]) >= {
-        "n", "source", "title", "date", "quote", "start", "end", "score"
+        "n",
+        "source",
+        "title",
+        "date",
+        "quote",
+        "start",
+        "end",
+        "score",
     }
     assert set(data["timings"]) >= {"retrieve_s", "generate_s", "total_s"}
 

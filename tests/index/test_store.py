@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from llama_index.core.schema import MetadataMode, TextNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.errors import StoreError
 from assistant.settings import Settings
@@ -265,11 +264,6 @@ def test_a_crash_before_the_manifest_write_keeps_the_old_version(
     assert store.documents()[0].content_hash == v2.content_hash
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="add() deletes the chunks of the version the manifest vouches for before rewriting "
-    "them, so a crash in between leaves that document listed without its chunks",
-)
 def test_a_crash_while_re_adding_the_same_text_keeps_the_chunks(
     store, fake_embedder, tmp_path, monkeypatch
 ):
@@ -278,11 +272,11 @@ def test_a_crash_while_re_adding_the_same_text_keeps_the_chunks(
     chunks = _add(store, doc, fake_embedder)
     same_text = dataclasses.replace(doc, file_hash="0" * 64)
 
-    def crash(self: ChromaVectorStore, nodes: list, **kwargs: Any) -> list:
+    def crash(self: ChunkStore, nodes: list) -> None:
         raise RuntimeError("power cut")
 
     with monkeypatch.context() as patch:
-        patch.setattr(ChromaVectorStore, "add", crash)
+        patch.setattr(ChunkStore, "_write_nodes", crash)
         with pytest.raises(RuntimeError, match="power cut"):
             _add(store, same_text, fake_embedder)
 
@@ -295,18 +289,17 @@ def test_a_sweep_during_an_add_does_not_delete_the_new_chunks(
 ):
     """A sweep from another thread must not judge chunks written before their manifest record."""
     doc = load_document(_write(tmp_path / "notes.md", NOTE_V1))
-    original_add = ChromaVectorStore.add
+    original_write = ChunkStore._write_nodes
     sweeps: list[threading.Thread] = []
 
-    def add_then_sweep_elsewhere(self: ChromaVectorStore, nodes: list, **kwargs: Any) -> list:
-        ids = original_add(self, nodes, **kwargs)
+    def write_then_sweep_elsewhere(self: ChunkStore, nodes: list) -> None:
+        original_write(self, nodes)
         sweep = threading.Thread(target=store.sweep_orphans)
         sweep.start()
         sweep.join(timeout=0.5)  # long enough for the sweep to read the collection
         sweeps.append(sweep)
-        return ids
 
-    monkeypatch.setattr(ChromaVectorStore, "add", add_then_sweep_elsewhere)
+    monkeypatch.setattr(ChunkStore, "_write_nodes", write_then_sweep_elsewhere)
     chunks = _add(store, doc, fake_embedder)
     sweeps[0].join(timeout=10)
     assert not sweeps[0].is_alive()

@@ -1,0 +1,113 @@
+"""The refusal decision and the final composition are pure functions of evidence and draft."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import Prepared, answerability, asks_when, compose
+from assistant.evidence import Evidence
+from assistant.settings import REFUSAL_EN, REFUSAL_SV
+
+
+def ev(
+    n: int,
+    text: str,
+    score: float,
+    *,
+    language: str = "en",
+    lexical: float = 0.5,
+    notes: tuple[tuple[str, str], ...] = (),
+) -> Evidence:
+    return Evidence(
+        n=n,
+        doc_id="d",
+        source=f"/docs/{language}.txt",
+        title=None,
+        date="2017-03",
+        language=language,
+        text=text,
+        start=0,
+        end=len(text),
+        score=score,
+        dense=score,
+        lexical=lexical,
+        notes=notes,
+    )
+
+
+AL_BAB = ev(1, "A Russian warplane struck Turkish positions near al-Bab, injuring 11 more.", 0.31)
+PHONE = ev(
+    1,
+    "Två dagar senare talar ledarna i telefon för första gången sedan krisen inleddes.",
+    0.37,
+    language="sv",
+    notes=(("Två dagar senare", "29 juni 2016"),),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "language", "refuses"),
+    [
+        ("What is the capital of France?", [ev(1, "Paris hosted talks.", 0.9)], "en", True),
+        ("When were the sanctions lifted?", [], "en", True),
+        ("When were the sanctions lifted?", [ev(1, "Sanctions were lifted.", 0.2)], "en", True),
+        ("When were the sanctions lifted?", [ev(1, "Sanctions were lifted.", 0.6)], "en", False),
+        # other-language evidence passes a lower bar when the question names something checkable
+        ("Hur många skadades vid al-Bab?", [AL_BAB], "sv", False),
+        # ... but not without such a term
+        ("Hur många skadades i flyganfallet?", [AL_BAB], "sv", True),
+    ],
+)
+def test_answerability(question, evidence, language, refuses):
+    reason = answerability(question, evidence, 0.34, language=language)
+    assert (reason is not None) is refuses
+
+
+@pytest.mark.parametrize(
+    ("question", "when"),
+    [
+        ("When were the sanctions lifted?", True),
+        ("När talade presidenterna i telefon?", True),
+        ("What year did the jet crash?", True),
+        ("Who apologized?", False),
+        ("Hur många skadades?", False),
+    ],
+)
+def test_asks_when(question, when):
+    assert asks_when(question) is when
+
+
+def prepared(question: str, evidence: list[Evidence], language: str = "en") -> Prepared:
+    return Prepared(question, question, language, tuple(evidence), None, 0.0, 0.0)
+
+
+def test_when_answer_without_a_date_falls_back_to_the_dated_quote():
+    p = prepared("När talade presidenterna i telefon?", [PHONE], "sv")
+    text, citations, removed, mode = compose(p, "Presidenterna talade i telefon [1].")
+    assert mode == "quoted" and removed == ("Presidenterna talade i telefon.",)
+    assert PHONE.text in text and "Två dagar senare = 29 juni 2016" in text
+    assert citations[0].quote == PHONE.text
+
+
+def test_refusal_reason_refuses_in_the_question_language():
+    p = Prepared("Vad?", "Vad?", "sv", (PHONE,), "no evidence", 0.0, 0.0)
+    assert compose(p, "anything")[0] == REFUSAL_SV
+
+
+def test_citations_are_renumbered_in_order_of_use():
+    first = ev(1, "The sanctions were lifted in July 2016.", 0.8)
+    second = ev(2, "Erdogan apologized in June 2016.", 0.7)
+    p = prepared("What happened in 2016?", [first, second])
+    text, citations, _, mode = compose(
+        p, "Erdogan apologized in June 2016 [2]. The sanctions were lifted in July 2016 [1]."
+    )
+    assert mode == "generated"
+    assert (
+        text == "Erdogan apologized in June 2016 [1]. The sanctions were lifted in July 2016 [2]."
+    )
+    assert [c.quote for c in citations] == [second.text, first.text]
+
+
+def test_model_refusal_is_kept_when_evidence_is_not_conclusive():
+    p = prepared("What did Erdogan eat?", [ev(1, "Erdogan apologized.", 0.5, lexical=0.6)])
+    assert compose(p, REFUSAL_EN)[3] == "refused"
