@@ -68,3 +68,41 @@ def test_cli_ask_json_indexes_seeds_on_first_use(tmp_path: Path):
     c = data["citations"][0]
     assert c["source"].endswith(SANCTIONS_FILE) and "July 2016" in c["quote"]
     assert set(data["timings"]) >= {"retrieve_s", "generate_s", "total_s"}
+
+
+def test_cli_serve_seeds_and_serves_the_page(tmp_path: Path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "serve-data"), "HF_HUB_OFFLINE": "1"}
+    log = (tmp_path / "serve.log").open("w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        page = ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    page = response.read().decode("utf-8", "replace")
+                    break
+            except OSError:
+                time.sleep(1)
+        log.seek(0)
+        output = log.read()
+        assert page, f"the page never came up:\n{output}"
+        assert "indexed the bundled seeds" in output
+        assert "<html" in page.lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
