@@ -75,6 +75,7 @@ class Assistant:
                 selector = EvidenceSelector(
                     embed_model=self.embedder,
                     max_sentences=self.settings.retrieval.evidence_sentences,
+                    relative_cutoff=0.75,
                 )
                 self._engine = CitedQueryEngine(
                     retriever=retriever,

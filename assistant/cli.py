@@ -7,12 +7,15 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from assistant.errors import AssistantError
 from assistant.settings import quiet_environment
+
+if TYPE_CHECKING:
+    from assistant.answer import Answer
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -44,16 +47,20 @@ def _seed_if_empty(assistant: Any) -> None:
         )
 
 
-def _print_answer(answer: Any, *, json_out: bool) -> None:
+def _print_answer(answer: Answer, *, json_out: bool) -> None:
     if json_out:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
     click.echo(answer.text)
     if answer.citations:
         click.echo("")
-        for c in answer.citations:
-            dated = f", {c.date}" if c.date else ""
-            click.echo(f'[{c.n}] {c.name}{dated} — "{c.quote}"')
+        _print_sources(answer)
+
+
+def _print_sources(answer: Answer) -> None:
+    for c in answer.citations:
+        dated = f", {c.date}" if c.date else ""
+        click.echo(f'[{c.n}] {c.name}{dated} — "{c.quote}"')
 
 
 @click.group(context_settings=CONTEXT)
@@ -153,8 +160,8 @@ def chat() -> None:
         if question == "/sources":
             if last is None or not last.citations:
                 click.echo("(no sources yet)")
-            for c in last.citations if last else ():
-                click.echo(f'[{c.n}] {c.name}{", " + c.date if c.date else ""} — "{c.quote}"')
+            else:
+                _print_sources(last)
             continue
         try:
             for item in assistant.stream(question, conversation.history()):
@@ -166,6 +173,8 @@ def chat() -> None:
             click.echo(f"\nerror: {exc}", err=True)
             continue
         click.echo("\r\033[K" if sys.stdout.isatty() else "")
+        if last is None:
+            continue
         if last.standalone_question and last.standalone_question != question:
             click.echo(f"(understood as: {last.standalone_question})")
         _print_answer(last, json_out=False)
@@ -226,10 +235,13 @@ def serve(host: str | None, port: int | None, auth: str | None, no_seed: bool) -
         _seed_if_empty(assistant)
     from ui.app import launch
 
-    user_pass = tuple(credentials.split(":", 1)) if credentials else None
+    user_pass = None
+    if credentials:
+        user, _, password = credentials.partition(":")
+        user_pass = (user, password)
     launch(
         assistant, host=host or ui.host, port=port if port is not None else ui.port, auth=user_pass
-    )  # type: ignore[arg-type]
+    )
 
 
 @main.command("eval", context_settings=CONTEXT)

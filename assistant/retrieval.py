@@ -10,7 +10,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
-from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from index.store import ChunkStore
@@ -74,7 +74,7 @@ class HybridRetriever(BaseRetriever):
                         self._store.vector_store, embed_model=self._embedder
                     ).as_retriever(similarity_top_k=self._top_k * 2)
                     sparse = BM25Retriever(
-                        nodes=nodes,
+                        nodes=list[BaseNode](nodes),
                         similarity_top_k=min(self._top_k, len(nodes)),
                         language=sorted(STOPWORDS),  # type: ignore[arg-type]  # bm25s takes a list
                     )

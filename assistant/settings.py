@@ -109,10 +109,10 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "seeds", description="Documents indexed when the store is empty."
     )
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt template folder.")
-    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
-    models: ModelSettings = Field(default_factory=ModelSettings)
-    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
-    ui: UISettings = Field(default_factory=UISettings)
+    chunking: ChunkingSettings = Field(default_factory=lambda: ChunkingSettings())
+    models: ModelSettings = Field(default_factory=lambda: ModelSettings())
+    retrieval: RetrievalSettings = Field(default_factory=lambda: RetrievalSettings())
+    ui: UISettings = Field(default_factory=lambda: UISettings())
 
     @field_validator("chroma_url")
     @classmethod

@@ -268,7 +268,7 @@ class ChunkStore:
             n
             for n in nodes
             if isinstance(n, TextNode)
-            and valid.get(n.metadata.get("doc_id")) == n.metadata.get("content_hash")
+            and valid.get(str(n.metadata.get("doc_id"))) == n.metadata.get("content_hash")
         ]
 
     def is_valid(self, node: TextNode, manifest: dict[str, str] | None = None) -> bool:
