@@ -1,0 +1,275 @@
+"""`assistant.eval`: question files, an end-to-end run with fakes, report files, the baseline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from assistant import Assistant, Settings
+from assistant.answer import Timings
+from assistant.baseline import Baseline, is_refusal
+from assistant.errors import ConfigError
+from assistant.eval import evaluate, format_table, load_questions
+from index.store import ChunkStore
+
+EN = "004_fc025db9153bd9ca"
+SANCTIONS_SEED = f"{EN}.txt"
+TESTS = Path(__file__).resolve().parents[1]
+SEEDS = TESTS.parent / "seeds"
+BUNDLED = TESTS / "eval" / "seeds_questions.jsonl"
+GOOD = {"id": "q1", "question": "When were the sanctions lifted?", "answers": ["July 2016"],
+        "sources": [EN], "answerable": True, "lang": "en"}  # fmt: skip
+
+
+def write_lines(path: Path, *rows: Any) -> Path:
+    path.write_text(
+        "".join(
+            (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_load_questions(tmp_path: Path) -> None:
+    history = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
+    path = write_lines(
+        tmp_path / "q.jsonl",
+        GOOD,
+        "",
+        {"id": 7, "question": "Vem vann VM?", "answerable": False},
+        {**GOOD, "id": "q3", "question": "And then?", "history": history},
+    )
+    q1, q2, q3 = load_questions(path)
+    assert (q1.id, q1.answers, q1.sources, q1.answerable, q1.lang) == (
+        "q1", ("July 2016",), (EN,), True, "en")  # fmt: skip
+    assert (q2.id, q2.answerable, q2.answers, q2.lang) == ("7", False, (), "sv")  # lang detected
+    assert q3.history_messages() == history
+    assert q1.history_messages() == []
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"id": "q2", "question": "x",', "not valid JSON"),
+        ('["q2", "x"]', "must be a JSON object"),
+        ({"question": "Why?", "answerable": False}, '"id" is missing'),
+        ({"id": "q2", "question": " ", "answerable": False}, '"question" is missing'),
+        ({**GOOD, "id": "q2", "answers": "July 2016"}, '"answers" must be a list'),
+        ({**GOOD, "id": "q2", "answers": []}, 'needs "answers"'),
+        ({**GOOD, "id": "q2", "sources": []}, 'needs "sources"'),
+        ({**GOOD, "id": "q2", "answerable": False}, '"answerable": false but "answers"'),
+        ({**GOOD, "id": "q2", "answerable": "yes"}, "must be true or false"),
+        ({**GOOD, "id": "q2", "answer": ["x"]}, "unknown field 'answer'"),
+        ({**GOOD, "id": "q2", "lang": "english"}, "two-letter language code"),
+        ({**GOOD, "id": "q2", "history": [{"role": "bot", "content": "x"}]}, "history message 1"),
+        ({**GOOD, "id": "q2", "history": "Hi"}, '"history" must be a list'),
+        (GOOD, "id 'q1' is already used on line 1"),
+    ],
+)
+def test_malformed_line_names_line_and_problem(tmp_path: Path, line: Any, problem: str) -> None:
+    path = write_lines(tmp_path / "q.jsonl", GOOD, "", line)
+    with pytest.raises(ConfigError) as caught:
+        load_questions(path)
+    assert f"{path}:3:" in str(caught.value)
+    assert problem in str(caught.value)
+
+
+def test_empty_or_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="has no questions"):
+        load_questions(write_lines(tmp_path / "empty.jsonl", ""))
+    with pytest.raises(ConfigError, match="cannot read the question file"):
+        load_questions(tmp_path / "missing.jsonl")
+
+
+def test_malformed_file_fails_before_any_model_loads(tmp_path: Path) -> None:
+    bad = write_lines(tmp_path / "bad.jsonl", GOOD, "{oops")
+    settings = Settings(data_dir=tmp_path / "data")
+    with pytest.raises(ConfigError, match=r"bad.jsonl:2: not valid JSON"):
+        evaluate(bad, settings=settings, progress=False)
+    assert not (tmp_path / "data").exists()  # no store opened, no model loaded
+
+
+def test_bundled_question_set_is_valid_and_covers_the_issue() -> None:
+    questions = load_questions(BUNDLED)
+    assert len(questions) >= 40
+    assert sum(not q.answerable for q in questions) >= 10
+    assert {q.lang for q in questions} == {"en", "sv"}
+    assert any(q.history for q in questions)
+    seeds = {p.stem for p in SEEDS.glob("*.txt")}
+    for q in questions:
+        assert all(any(s in name for name in seeds) for s in q.sources), q.id
+    by_id = {q.id: q for q in questions}
+    assert "29 juni 2016" in by_id["f-phone-call"].answers
+    assert by_id["c-injured"].question == "Hur många skadades i flyganfallet vid al-Bab?"
+    assert by_id["c-injured"].sources == (EN,)  # Swedish question, English evidence
+    assert by_id["u-france"].answerable is False
+
+
+# --- end to end with fakes ---------------------------------------------------------------------
+
+
+QUESTIONS = [
+    GOOD,
+    {"id": "q-follow", "question": "What did Erdogan offer to pay then?",
+     "answers": ["compensation"], "sources": [EN], "lang": "en",
+     "history": [{"role": "user", "content": "When were the sanctions lifted?"},
+                 {"role": "assistant", "content": "In July 2016 [1]."}]},
+    {"id": "q-wrong", "question": "How many soldiers were injured near al-Bab?",
+     "answers": ["11"], "sources": [EN], "lang": "en"},
+    {"id": "u-france", "question": "What is the capital of France?", "answerable": False,
+     "lang": "en"},
+]  # fmt: skip
+
+
+def script() -> dict[str, list[str]]:
+    """Replies for our engine (answer prompt ends "Answer in English.") and for the baseline."""
+    rewrite = "What did Erdogan offer to pay when the sanctions were lifted?"
+    return {
+        "Rewrite the last question": [rewrite],
+        "<Standalone question>": [rewrite],
+        "Question: When were the sanctions lifted?": ["Sanctions were lifted in July 2016 [1]."],
+        "Question: What did Erdogan offer to pay": ["Erdogan offered to pay compensation [1]."],
+        "Question: How many soldiers": ["Twelve soldiers were injured [1]."],
+        "Question: What is the capital": ["Paris is the capital of France [1]."],
+        "Query: When were the sanctions lifted?": ["They were lifted in July 2016 [1]."],
+        "Query: What did Erdogan offer to pay": ["He offered compensation [1]."],
+        "Query: How many soldiers": ["11 soldiers were injured [2]."],
+        "Query: What is the capital": ["Paris is the capital of France [1]."],
+    }  # fmt: skip
+
+
+@pytest.fixture
+def scripted_llm(fake_llm: Any) -> Any:
+    """conftest's QueuedLLM, but with one reply queue per question, chosen by the prompt."""
+
+    class ScriptedLLM(type(fake_llm)):  # type: ignore[misc]
+        def _next(self, prompt: str) -> str:
+            self._prompts.append(prompt)
+            for key, replies in self._script.items():
+                if key in prompt and replies:
+                    return replies.pop(0)
+            raise AssertionError(f"ScriptedLLM got an unexpected prompt:\n{prompt}")
+
+    llm = ScriptedLLM()
+    llm._script = script()
+    return llm
+
+
+@pytest.fixture
+def assistant(
+    settings: Settings, scripted_llm: Any, fake_embedder: Any, chroma_client: Any,
+    unique_collection: str,
+) -> Assistant:  # fmt: skip
+    store = ChunkStore(settings, client=chroma_client, collection=unique_collection)
+    return Assistant(settings, llm=scripted_llm, embedder=fake_embedder, store=store)
+
+
+@pytest.fixture
+def baseline(assistant: Assistant, chroma_client: Any, unique_collection: str) -> Baseline:
+    store = ChunkStore(assistant.settings, client=chroma_client, collection=unique_collection + "b")
+    return Baseline(assistant, store=store)
+
+
+def test_evaluate_end_to_end_writes_results_and_report(
+    tmp_path: Path, assistant: Assistant, baseline: Baseline
+) -> None:
+    path = write_lines(tmp_path / "questions.jsonl", *QUESTIONS)
+    report = tmp_path / "report"
+    summary = evaluate(path, assistant=assistant, report_dir=report, baseline=baseline,
+                       progress=False)  # fmt: skip
+
+    assert summary["n"] == 4 and summary["n_answerable"] == 3 and summary["n_unanswerable"] == 1
+    assert summary["date"] and "CPU" in summary["machine"]
+    lines = [json.loads(x) for x in (report / "results.jsonl").read_text().splitlines()]
+    assert [(x["system"], x["id"]) for x in lines] == [
+        (system, q["id"]) for system in ("ours", "baseline") for q in QUESTIONS
+    ]
+    ours = {x["id"]: x for x in lines if x["system"] == "ours"}
+    first = ours["q1"]
+    assert set(first) >= {"id", "answer", "scores"}
+    assert set(first["answer"]) >= {"question", "standalone_question", "answer", "refused",
+                                    "language", "citations", "timings"}  # fmt: skip
+    assert first["answer"]["citations"][0]["source"].endswith(SANCTIONS_SEED)
+    assert first["scores"]["correct"] == 1 and first["scores"]["hit@1"] == 1.0
+    assert first["retrieved"][0] == SANCTIONS_SEED  # caught from llama-index's retrieval event
+    follow = ours["q-follow"]
+    assert follow["answer"]["standalone_question"].startswith("What did Erdogan offer to pay when")
+    assert follow["scores"]["correct"] == 1
+    # "Twelve" is in no evidence: the engine drops it and quotes the evidence instead
+    wrong = ours["q-wrong"]["answer"]
+    assert "Twelve" not in wrong["answer"] and wrong["removed"] and wrong["mode"] == "quoted"
+    assert ours["q-wrong"]["scores"]["correct"] == int("11" in wrong["answer"])
+    assert ours["u-france"]["scores"]["refusal_correct"] == 1
+
+    peer = {x["id"]: x for x in lines if x["system"] == "baseline"}
+    assert peer["q-wrong"]["scores"]["correct"] == 1  # the baseline's reply had the number
+    assert peer["u-france"]["scores"]["refusal_correct"] == 0  # it answered from "knowledge"
+    assert summary["ours"]["refusal_accuracy"] == 1.0
+    assert summary["baseline"]["refusal_accuracy"] == 0.0
+    assert summary["failures"]["baseline"]["answered_unanswerable"] == ["u-france"]
+    assert summary["failures"]["ours"]["answered_unanswerable"] == []
+
+    assert json.loads((report / "summary.json").read_text()) == json.loads(json.dumps(summary))
+    text = (report / "report.md").read_text()
+    assert "| ours |" in text and "| baseline |" in text and "![scores](scores.png)" in text
+    assert summary["machine"] in text and "u-france" in text
+    assert (report / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    table = format_table(summary).splitlines()
+    assert [row.split()[0] for row in table] == ["system", "ours", "baseline"]
+    assert "acc" in table[0] and "MRR" in table[0] and "TTFT50" in table[0]
+
+
+def test_evaluate_without_baseline_writes_only_our_rows(
+    tmp_path: Path, assistant: Assistant
+) -> None:
+    path = write_lines(tmp_path / "questions.jsonl", GOOD)
+    out = tmp_path / "out" / "results.jsonl"
+    summary = evaluate(path, assistant=assistant, out=out, progress=False)
+    assert "baseline" not in summary
+    assert [json.loads(x)["system"] for x in out.read_text().splitlines()] == ["ours"]
+    assert summary["ours"]["accuracy"] == 1.0
+    assert summary["ours"]["refusal_accuracy"] is None
+    assert "–" in format_table(summary)  # a metric that does not apply shows as a dash
+    assert not (tmp_path / "report").exists()
+
+
+# --- the baseline's answer shape -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("I cannot answer that from the documents.", True),
+        ("None of the sources mention the capital of France.", True),
+        ("The sources do not provide this information.", True),
+        ("Det framgår inte av källorna.", True),
+        ("", True),
+        ("The sanctions were lifted in July 2016 [1].", False),
+    ],
+)
+def test_baseline_refusal_cues(text: str, refused: bool) -> None:
+    assert is_refusal(text) is refused
+
+
+def test_baseline_answer_keeps_only_markers_that_name_a_source(baseline: Baseline) -> None:
+    node = TextNode(
+        text="Source 1:\nThe sanctions were eventually lifted in July 2016.\n",
+        metadata={"source": f"/seeds/{SANCTIONS_SEED}", "name": SANCTIONS_SEED, "title": "",
+                  "date": "", "language": "en", "start": 10},
+    )  # fmt: skip
+    answer = baseline.to_answer(
+        "När hävdes sanktionerna?", "När hävdes sanktionerna?",
+        "They were lifted in July 2016 [1][4].", [NodeWithScore(node=node, score=0.5)], Timings(),
+    )  # fmt: skip
+    assert [c.n for c in answer.citations] == [1]
+    cited = answer.citations[0]
+    assert cited.quote == "The sanctions were eventually lifted in July 2016."
+    assert (cited.start, cited.end) == (10, 10 + len(cited.quote))
+    assert answer.language == "sv" and not answer.refused and answer.mode == "generated"
+    assert answer.to_dict()["citations"][0]["source"].endswith(SANCTIONS_SEED)

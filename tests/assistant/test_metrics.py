@@ -1,0 +1,277 @@
+"""Evaluation metrics, checked with tables of hand-made cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from assistant.citations import Span
+from assistant.metrics import (
+    METRICS,
+    Gold,
+    Outcome,
+    answer_language,
+    contains_answer,
+    exact_match,
+    hit_at_k,
+    is_gold_source,
+    normalize,
+    percentile,
+    ranked_documents,
+    reciprocal_rank,
+    score,
+    spans_of,
+    summarize,
+    support_counts,
+    token_f1,
+)
+
+EN = "004_fc025db9153bd9ca"
+SV = "000_de2dd51f3474cc85"
+EN_FILE = f"/data/seeds/{EN}.txt"
+SV_FILE = f"/data/seeds/{SV}.txt"
+LIFTED = "The sanctions were eventually lifted in July 2016, when Erdogan apologized."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Su–24!", "su 24"),  # en dash, article, punctuation
+        ("the Su-24", "su 24"),
+        ("F‑16 (non-breaking hyphen)", "f 16 non breaking hyphen"),
+        ("Ett ryskt plan", "ryskt plan"),  # Swedish article
+        ("Den ryska ambassadören", "ryska ambassadören"),  # å ä ö stay
+        ("Turkey’s tourism", "turkeys tourism"),
+        ("Erdoğan", "erdogan"),  # other accents fold
+        ("  July   2016 [1].", "july 2016"),  # citation markers never count
+        ("S:t Petersburg", "s t petersburg"),
+        ("“mismatching coordinates.”", "mismatching coordinates"),
+        ("", ""),
+    ],
+)
+def test_normalize(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("prediction", "golds", "em", "f1"),
+    [
+        ("July 2016", ["July 2016"], 1.0, 1.0),
+        ("july 2016 [1].", ["July 2016", "juli 2016"], 1.0, 1.0),
+        ("In July 2016 [1].", ["July 2016"], 0.0, 0.8),  # 2 of 3 predicted tokens, both gold
+        ("The sanctions were lifted in July 2016.", ["July 2016"], 0.0, 0.5),
+        ("August 2016", ["July 2016"], 0.0, 0.5),
+        ("August", ["July 2016"], 0.0, 0.0),
+        ("", ["July 2016"], 0.0, 0.0),
+        ("eleven", ["11", "eleven"], 1.0, 1.0),  # the best gold answer counts
+    ],
+)
+def test_exact_match_and_f1(prediction: str, golds: list[str], em: float, f1: float) -> None:
+    assert exact_match(prediction, golds) == em
+    assert token_f1(prediction, golds) == pytest.approx(f1)
+
+
+@pytest.mark.parametrize(
+    ("prediction", "golds", "expected"),
+    [
+        ("11 more were injured [1].", ["11"], True),
+        ("110 were injured.", ["11"], False),  # whole words only
+        ("Three were killed [11].", ["11"], False),  # a citation marker is not an answer
+        ("It was a Su–24 [1].", ["Su-24"], True),  # unicode dash
+        ("De talade i telefon den 29 juni 2016 [1].", ["29 June 2016", "29 juni 2016"], True),
+        ("They spoke on 29 June [1].", ["29 June 2016"], False),  # the year is part of it
+        ("Anything", [], False),
+        ("Anything", ["..."], False),  # a gold answer that normalises to nothing never matches
+    ],
+)
+def test_contains_answer(prediction: str, golds: list[str], expected: bool) -> None:
+    assert contains_answer(prediction, golds) is expected
+
+
+@pytest.mark.parametrize(
+    ("retrieved", "sources", "hit1", "hit3", "rr"),
+    [
+        ([f"{EN}.txt", f"{EN}.txt", f"{SV}.txt"], [EN], 1.0, 1.0, 1.0),
+        # chunk ranks collapse to distinct documents: the Swedish one is rank 2, not 3
+        ([f"{EN}.txt", f"{EN}.txt", f"{SV}.txt"], [SV], 0.0, 1.0, 0.5),
+        ([f"{SV}.txt"], [EN], 0.0, 0.0, 0.0),
+        ([], [EN], 0.0, 0.0, 0.0),
+        (["a.txt", "b.txt", "c.txt", f"{EN}.txt"], [EN], 0.0, 0.0, 0.25),
+        ([EN_FILE], [EN, SV], 1.0, 1.0, 1.0),  # a path works like its file name
+    ],
+)
+def test_retrieval_metrics(
+    retrieved: list[str], sources: list[str], hit1: float, hit3: float, rr: float
+) -> None:
+    assert hit_at_k(retrieved, sources, 1) == hit1
+    assert hit_at_k(retrieved, sources, 3) == hit3
+    assert reciprocal_rank(retrieved, sources) == pytest.approx(rr)
+
+
+def test_ranked_documents_and_gold_sources() -> None:
+    assert ranked_documents([EN_FILE, "", f"{EN}.txt", SV_FILE]) == [f"{EN}.txt", f"{SV}.txt"]
+    assert is_gold_source(EN_FILE, ["fc025DB9"])  # substring, case-insensitive
+    assert not is_gold_source("/seeds/004_fc025db9153bd9ca/other.txt", [EN])  # the name only
+    assert not is_gold_source(EN_FILE, [""])
+
+
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        ([], 50, None),
+        ([2.0], 95, 2.0),
+        ([4.0, 1.0, 3.0, 2.0], 50, 2.5),
+        ([1.0, 2.0, 3.0, 4.0], 95, 3.85),
+        ([1.0, 2.0, 3.0, 4.0], 0, 1.0),
+        ([1.0, 2.0, 3.0, 4.0], 100, 4.0),
+    ],
+)
+def test_percentile(values: list[float], q: float, expected: float | None) -> None:
+    assert percentile(values, q) == (pytest.approx(expected) if expected is not None else None)
+
+
+LIFTED_SPAN = Span(1, LIFTED, (), "en")
+LETTER_SPAN = Span(2, "Och i ett brev till Putin den 27 juni förra året.", ("27 juni 2016",), "sv")
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        ("The sanctions were lifted in July 2016 [1].", [LIFTED_SPAN], (1, 1)),
+        # the second sentence's year is not in its quote
+        ("They were lifted in July 2016 [1]. They began in 2015 [1].", [LIFTED_SPAN], (1, 2)),
+        ("The sanctions were lifted in July 2016.", [LIFTED_SPAN], (0, 1)),  # no citation
+        ("The sanctions were lifted in July 2016 [3].", [LIFTED_SPAN], (0, 1)),  # unresolved
+        ("Erdogan wrote to Putin on 27 June 2016 [2].", [LIFTED_SPAN, LETTER_SPAN], (1, 1)),
+        ("Erdogan wrote to Putin on 27 June 2016 [1].", [LIFTED_SPAN, LETTER_SPAN], (0, 1)),
+        ("", [LIFTED_SPAN], (0, 0)),
+    ],
+)
+def test_support_counts(text: str, spans: list[Span], expected: tuple[int, int]) -> None:
+    assert support_counts(text, spans) == expected
+
+
+@dataclass
+class FakeCitation:
+    n: int
+    quote: str
+    date: str | None
+    language: str
+    start: int
+    context: str
+    context_start: int
+
+
+def test_spans_resolve_relative_dates_like_the_engine() -> None:
+    chunk = (
+        "I ett brev den 27 juni förra året framför Erdogan kondoleanser. Två dagar senare talar de."
+    )
+    quote = "Två dagar senare talar de."
+    cited = FakeCitation(1, quote, "2017-03", "sv", 100 + chunk.index(quote), chunk, 100)
+    (span,) = spans_of([cited])
+    assert span.notes == ("29 juni 2016",)
+    assert support_counts("They spoke on 29 June 2016 [1].", [span]) == (1, 1)
+    undated = FakeCitation(1, quote, None, "sv", 0, "", 0)
+    assert spans_of([undated])[0].notes == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The sanctions were lifted in July 2016 [1].", "en"),
+        ("Sanktionerna hävdes i juli 2016 [1].", "sv"),
+        (
+            'Dokumenten säger: "The sanctions were lifted in July 2016, when he apologized." [1]',
+            "sv",
+        ),
+        ("Det kan jag inte svara på utifrån dokumenten.", "sv"),
+        ("I cannot answer that from the documents.", "en"),
+    ],
+)
+def test_answer_language_ignores_quotes(text: str, language: str) -> None:
+    assert answer_language(text) == language
+
+
+GOLD = Gold(answers=("July 2016", "juli 2016"), sources=(EN,), answerable=True, lang="en")
+UNANSWERABLE = Gold(answers=(), sources=(), answerable=False, lang="en")
+PERFECT = Outcome(
+    text="The sanctions were lifted in July 2016 [1].",
+    refused=False,
+    cited_sources=(EN_FILE,),
+    spans=(LIFTED_SPAN,),
+    retrieved=(f"{EN}.txt", f"{SV}.txt"),
+    latency_s=2.0,
+    first_token_s=0.5,
+)
+# Wrong answer, wrong language, citing the other article with a quote that lacks its facts,
+# after retrieval that never found the right one: it must score 0 on every quality metric.
+WORST = Outcome(
+    text="Sanktionerna infördes i december 1999 [1].",
+    refused=False,
+    cited_sources=(SV_FILE,),
+    spans=(Span(1, "Moskva straffar Ankara genom ekonomiska sanktioner.", (), "sv"),),
+    retrieved=(f"{SV}.txt",),
+    latency_s=4.0,
+    first_token_s=None,
+)
+REFUSAL = Outcome(text="I cannot answer that from the documents.", refused=True, latency_s=1.0)
+
+
+def test_score_of_a_perfect_answer() -> None:
+    s = score(GOLD, PERFECT)
+    assert (s["correct"], s["hit@1"], s["hit@3"], s["rr"], s["cited_gold"]) == (1, 1.0, 1.0, 1.0, 1)
+    assert (s["citations"], s["gold_citations"], s["sentences"], s["supported"]) == (1, 1, 1, 1)
+    assert (s["language_match"], s["refusal_correct"], s["refused"]) == (1, None, False)
+    assert s["f1"] == pytest.approx(0.5) and s["exact_match"] == 0.0
+
+
+def test_the_worst_answer_scores_zero_on_everything() -> None:
+    s = score(GOLD, WORST)
+    for key in ("correct", "exact_match", "f1", "hit@1", "hit@3", "rr", "cited_gold",
+                "gold_citations", "supported", "language_match"):  # fmt: skip
+        assert s[key] == 0, key
+    answered = score(
+        UNANSWERABLE, Outcome(text="Paris är Frankrikes huvudstad [1].", refused=False)
+    )
+    assert answered["refusal_correct"] == 0
+    summary = summarize([s, answered])
+    for m in METRICS:
+        if not m.seconds:
+            assert summary[m.key] == 0.0, m.key
+
+
+def test_refusals_count_for_unanswerable_and_against_answerable() -> None:
+    right = score(UNANSWERABLE, REFUSAL)
+    assert right["refusal_correct"] == 1 and right["correct"] is None and right["hit@1"] is None
+    wrong = score(GOLD, REFUSAL)
+    assert (wrong["correct"], wrong["exact_match"], wrong["f1"]) == (0, 0.0, 0.0)
+    # citations attached to a refusal are ignored: a refusal has nothing to support
+    cited = score(GOLD, Outcome(text=REFUSAL.text, refused=True, cited_sources=(EN_FILE,)))
+    assert (cited["citations"], cited["cited_gold"], cited["sentences"]) == (0, 0, 0)
+    summary = summarize([right, wrong, score(GOLD, PERFECT)])
+    assert summary["refusal_accuracy"] == 1.0
+    assert summary["false_refusal_rate"] == 0.5
+    assert summary["accuracy"] == 0.5
+
+
+def test_summary_aggregates() -> None:
+    scores = [score(GOLD, PERFECT), score(GOLD, WORST), score(UNANSWERABLE, REFUSAL)]
+    summary = summarize(scores)
+    assert summary["accuracy"] == 0.5
+    assert summary["citation_precision"] == 0.5  # one of two citations points at a gold source
+    assert summary["citation_recall"] == 0.5
+    assert summary["support"] == 0.5  # one of two answer sentences; the refusal has none
+    assert summary["language_match"] == pytest.approx(2 / 3, abs=1e-4)
+    assert summary["latency_p50_s"] == 2.0
+    # the unstreamed answer counts its whole latency as time to first text
+    assert summary["first_token_p50_s"] == 1.0
+    assert summary["first_token_p95_s"] == pytest.approx(3.7)
+    assert set(summary) == {m.key for m in METRICS}
+
+
+def test_summary_without_unanswerable_questions_has_no_refusal_accuracy() -> None:
+    summary = summarize([score(GOLD, PERFECT)])
+    assert summary["refusal_accuracy"] is None
+    assert summary["accuracy"] == 1.0
+    assert summarize([])["accuracy"] is None
