@@ -35,6 +35,7 @@ from index.language import detect_language
 
 LANGUAGE_NAMES = {"en": "English", "sv": "Swedish"}
 CROSS_LANGUAGE_FACTOR = 0.8  # evidence in the other language needs 80 % of the usual score
+QUOTE_MIN_LEXICAL = 0.5  # a quoted fallback must hold half of the question's terms
 STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do answer
 QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
 
@@ -291,8 +292,9 @@ def compose(
         if best.score >= STRONG_EVIDENCE and best.lexical >= 0.99:
             return _quote(best, language), (_citation(best, 1),), (), "quoted"
         return refusal, (), (), "refused"
+    spans = [e.span() for e in prepared.evidence]
     result: CheckResult = check_answer(
-        draft, [e.span() for e in prepared.evidence], language=language
+        draft, spans, language=language, question=prepared.standalone
     )
     removed = tuple(c.sentence for c in result.removed)
     kept = result.kept
@@ -312,7 +314,18 @@ def compose(
             parts.append(f"{body} {marks}{end}")
         citations = tuple(_citation(by_n[old], new) for old, new in numbering.items())
         return " ".join(parts), citations, removed, "generated"
-    return _quote(best, language), (_citation(best, 1),), removed, "quoted"
+    quotable = best_quote(prepared.evidence)
+    if quotable is None:
+        return refusal, (), removed, "refused"
+    return _quote(quotable, language), (_citation(quotable, 1),), removed, "quoted"
+
+
+def best_quote(evidence: Sequence[Evidence]) -> Evidence | None:
+    """The sentence to quote when the model's answer failed: it must hold at least half of
+    the question's terms (a quote is offered as the answer), best lexical match first."""
+    top = evidence[0].score if evidence else 0.0
+    candidates = [e for e in evidence if e.lexical >= QUOTE_MIN_LEXICAL and e.score >= top * 0.75]
+    return max(candidates, key=lambda e: (e.lexical, e.score)) if candidates else None
 
 
 def _quote(e: Evidence, language: str) -> str:

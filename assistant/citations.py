@@ -216,13 +216,26 @@ def _overlap(sentence: str, spans: Sequence[Span]) -> float:
     return sum(_stem_match(w, vocabulary) for w in words) / len(words)
 
 
-def is_supported(sentence: str, spans: Sequence[Span], *, language: str) -> tuple[bool, str]:
-    """Decide whether spans back up sentence; returns (verdict, reason when not)."""
+def is_supported(
+    sentence: str, spans: Sequence[Span], *, language: str, question: str = ""
+) -> tuple[bool, str]:
+    """Decide whether spans back up sentence; returns (verdict, reason when not).
+
+    With the question given, the words the sentence takes from the question (its topic:
+    "ambassador", "sanctions") must be in the cited text of the same language too; otherwise
+    true names stitched to the question's topic ("The ambassador was Erdogan") would pass.
+    """
     if not spans:
         return False, "no citation"
     missing = missing_terms(sentence, spans)
     if missing:
         return False, "not in the cited text: " + ", ".join(missing)
+    same_language_spans = [s for s in spans if s.language == language]
+    if question and same_language_spans:
+        vocabulary = set().union(*(content_words(s.text) for s in same_language_spans))
+        asked = {w for w in content_words(question) if _stem_match(w, content_words(sentence))}
+        if off_topic := sorted(w for w in asked if not _stem_match(w, vocabulary)):
+            return False, "the cited text is not about " + ", ".join(off_topic)
     terms = key_terms(sentence)
     has_facts = bool(terms.numbers or terms.months or terms.names)
     same_language = any(s.language == language for s in spans)
@@ -256,7 +269,9 @@ def split_answer(text: str) -> list[tuple[str, tuple[int, ...]]]:
     return pieces
 
 
-def check_answer(text: str, spans: Sequence[Span], *, language: str) -> CheckResult:
+def check_answer(
+    text: str, spans: Sequence[Span], *, language: str, question: str = ""
+) -> CheckResult:
     """Check every sentence of an answer against the spans it cites.
 
     Markers that point at no shown span are dropped. A sentence without a valid marker is
@@ -268,7 +283,7 @@ def check_answer(text: str, spans: Sequence[Span], *, language: str) -> CheckRes
         valid = tuple(n for n in cited if n in by_n)
         if valid:
             cited_spans = [by_n[n] for n in valid]
-            ok, reason = is_supported(sentence, cited_spans, language=language)
+            ok, reason = is_supported(sentence, cited_spans, language=language, question=question)
             if ok:
                 # Keep only the markers that individually contribute; a bare extra marker
                 # the model tacked on should not point the reader at an irrelevant quote.
@@ -277,7 +292,7 @@ def check_answer(text: str, spans: Sequence[Span], *, language: str) -> CheckRes
                 continue
         else:
             reason = "no citation"
-        best = _best_single_support(sentence, spans, language=language)
+        best = _best_single_support(sentence, spans, language=language, question=question)
         if best is not None:
             checks.append(SentenceCheck(sentence, (best,), True))
         else:
@@ -285,13 +300,16 @@ def check_answer(text: str, spans: Sequence[Span], *, language: str) -> CheckRes
     return CheckResult(tuple(checks))
 
 
-def _best_single_support(sentence: str, spans: Sequence[Span], *, language: str) -> int | None:
+def _best_single_support(
+    sentence: str, spans: Sequence[Span], *, language: str, question: str
+) -> int | None:
     # Only same-language spans: across languages just names, numbers and months can be
     # compared, too little to pick a source the model did not cite itself.
     candidates = [
         (_overlap(sentence, [s]), s.n)
         for s in spans
-        if s.language == language and is_supported(sentence, [s], language=language)[0]
+        if s.language == language
+        and is_supported(sentence, [s], language=language, question=question)[0]
     ]
     return max(candidates)[1] if candidates else None
 

@@ -111,3 +111,16 @@ def test_citations_are_renumbered_in_order_of_use():
 def test_model_refusal_is_kept_when_evidence_is_not_conclusive():
     p = prepared("What did Erdogan eat?", [ev(1, "Erdogan apologized.", 0.5, lexical=0.6)])
     assert compose(p, REFUSAL_EN)[3] == "refused"
+
+
+def test_quote_fallback_picks_the_sentence_holding_the_question_terms():
+    off = ev(1, "Putin called Erdogan.", 0.5, lexical=0.3)
+    on = ev(2, "The sanctions were eventually lifted in July 2016.", 0.45, lexical=1.0)
+    p = prepared("When were the sanctions lifted?", [off, on])
+    text, citations, _, mode = compose(p, "The sanctions were lifted in 1999 [1].")
+    assert mode == "quoted" and citations[0].quote == on.text
+
+
+def test_no_quotable_sentence_means_refusal():
+    p = prepared("When were the sanctions lifted?", [ev(1, "Putin called.", 0.5, lexical=0.2)])
+    assert compose(p, "The sanctions were lifted in 1999 [1].")[3] == "refused"

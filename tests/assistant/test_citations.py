@@ -139,3 +139,27 @@ def test_missing_terms_of_questions(question: str, missing: list[str]):
 )
 def test_looks_like_refusal(text: str, refusal: bool):
     assert looks_like_refusal(text) is refusal
+
+
+PUTIN_CALL = Span(
+    4,
+    "He also confirmed that Russian President Vladimir Putin called Turkey's president Recep "
+    "Erdogan shortly after the event to apologize.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kept"),
+    [
+        # true names stitched onto the question's topic: the span is not about an ambassador
+        ("What happened to the Russian ambassador to Turkey?",
+         "The Russian ambassador to Turkey was Recep Erdogan [4].", 0),
+        # the topic words the answer takes from the question are in the span
+        ("Who called Erdogan after the event?", "Putin called Erdogan after the event [4].", 1),
+        # without the question the same sentence would pass: the rule needs it
+        ("", "The Russian ambassador to Turkey was Recep Erdogan [4].", 1),
+    ],
+)  # fmt: skip
+def test_answer_must_be_about_the_question(question: str, answer: str, kept: int):
+    result = check_answer(answer, [PUTIN_CALL], language="en", question=question)
+    assert len(result.kept) == kept
