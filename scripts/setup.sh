@@ -33,7 +33,8 @@ PY
 }
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]] || ! installed; then
     # llama-cpp-python compiles llama.cpp (about 5 minutes on 2 cores) the first time; pip keeps
-    # the built wheel in its cache. GGML_NATIVE=OFF builds for generic x86-64, not this CPU only.
+    # the built wheel in its cache. GGML_NATIVE=OFF: AVX2/FMA code paths, not -march=native, so
+    # the cached wheel also runs on another machine of the same kind.
     say "installing the project and its test extra (the first time compiles llama-cpp-python, ~5 min)"
     # compat mode puts the repo on sys.path: the tests/assistant folder would otherwise shadow
     # the assistant package when pytest imports test modules.
