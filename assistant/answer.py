@@ -19,6 +19,7 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.llms import LLM
 from llama_index.core.query_engine import CustomQueryEngine
+from llama_index.core.schema import QueryBundle
 
 from assistant.citations import (
     CheckResult,
@@ -31,10 +32,12 @@ from assistant.evidence import Evidence, EvidenceSelector, to_evidence
 from assistant.prompts import Prompt
 from assistant.retrieval import HybridRetriever, query_bundle
 from assistant.settings import REFUSALS, Settings
+from assistant.translate import translate
 from index.language import detect_language
 
 LANGUAGE_NAMES = {"en": "English", "sv": "Swedish"}
 CROSS_LANGUAGE_FACTOR = 0.8  # evidence in the other language needs 80 % of the usual score
+NOT_MENTIONED = "the documents do not mention "
 QUOTE_MIN_LEXICAL = 0.5  # a quoted fallback must hold half of the question's terms
 STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do answer
 QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
@@ -143,7 +146,7 @@ def answerability(
     best = evidence[0]
     missing = missing_terms(question, [e.span() for e in evidence])
     if missing:
-        return "the documents do not mention " + ", ".join(missing)
+        return NOT_MENTIONED + ", ".join(missing)
     if best.language != language:
         terms = key_terms(question)
         if terms.names or terms.numbers or terms.months:
@@ -171,14 +174,27 @@ class CitedQueryEngine(CustomQueryEngine):
         standalone = (standalone or question).strip()
         language = detect_language(standalone)
         english = self.translate(standalone) if language != "en" else None
-        bundle = query_bundle(standalone, english)
-        hits = self.retriever.retrieve(bundle)
-        evidence = tuple(to_evidence(self.selector.postprocess_nodes(hits, query_bundle=bundle)))
+        evidence = self._evidence(query_bundle(standalone, english))
         minimum = self.settings.retrieval.min_evidence_score
         reason = answerability(standalone, evidence, minimum, language=language)
         if reason and english:
             # Names can differ across languages; the translation passing is enough.
             reason = answerability(english, evidence, minimum, language="en") and reason
+        if (
+            reason
+            and not reason.startswith(NOT_MENTIONED)  # names read the same in both languages
+            and language == "en"
+            and "sv" in self.retriever.languages()
+        ):
+            # Second chance, only when the first found nothing: the answer may be in a Swedish
+            # document only. Costs one more LLM call, so it is not done up front.
+            swedish = self.translate(standalone, "translate_to_swedish")
+            if swedish:
+                retry = self._evidence(query_bundle(standalone, swedish, embed_original=True))
+                if answerability(swedish, retry, minimum, language="sv") is None or (
+                    answerability(standalone, retry, minimum, language=language) is None
+                ):
+                    evidence, reason = retry, None
         return Prepared(
             question=question,
             standalone=standalone,
@@ -189,25 +205,15 @@ class CitedQueryEngine(CustomQueryEngine):
             started=started,
         )
 
-    def translate(self, question: str) -> str | None:
-        """English rendering of a non-English question, for the English-only embedder."""
+    def translate(self, question: str, prompt: str = "translate") -> str | None:
+        """The question in the other language (prompt "translate": Swedish → English)."""
         if not self.settings.retrieval.translate_queries:
             return None
-        # The examples become earlier chat turns: the 0.5B model imitates turns reliably, while
-        # examples inside one message get continued or copied.
-        instructions, _, rest = (
-            self.prompts["translate"].render(question=question).partition("\nExamples")
-        )
-        messages = [ChatMessage(role=MessageRole.SYSTEM, content=instructions.strip())]
-        for line in rest.splitlines():
-            if " | " in line:
-                swedish, english = (part.strip() for part in line.split(" | ", 1))
-                messages.append(ChatMessage(role=MessageRole.USER, content=swedish))
-                messages.append(ChatMessage(role=MessageRole.ASSISTANT, content=english))
-        messages.append(ChatMessage(role=MessageRole.USER, content=question))
-        reply = self.llm.chat(messages)
-        text = (reply.message.content or "").strip().splitlines()
-        return text[0].strip() if text and text[0].strip() else None
+        return translate(self.llm, self.prompts[prompt], question)
+
+    def _evidence(self, bundle: QueryBundle) -> tuple[Evidence, ...]:
+        hits = self.retriever.retrieve(bundle)
+        return tuple(to_evidence(self.selector.postprocess_nodes(hits, query_bundle=bundle)))
 
     def messages(self, prepared: Prepared) -> list[ChatMessage]:
         """The chat the LLM sees: fixed system text first, so llama.cpp can reuse its KV cache."""
@@ -297,14 +303,10 @@ def compose(
         draft, spans, language=language, question=prepared.standalone
     )
     removed = tuple(c.sentence for c in result.removed)
-    kept = result.kept
-    if asks_when(prepared.standalone):
-        # "When ...?" answered without a date or number does not answer it.
-        dated = tuple(
-            c for c in kept if key_terms(c.sentence).numbers or key_terms(c.sentence).months
-        )
-        removed += tuple(c.sentence for c in kept if c not in dated)
-        kept = dated
+    # "When ...?" answered without a date, or "How many ...?" without a number, is no answer.
+    wanted = answer_type(prepared.standalone)
+    kept = tuple(c for c in result.kept if has_answer_type(c.sentence, wanted))
+    removed += tuple(c.sentence for c in result.kept if c not in kept)
     if kept:
         numbering: dict[int, int] = {}
         parts = []
@@ -314,17 +316,26 @@ def compose(
             parts.append(f"{body} {marks}{end}")
         citations = tuple(_citation(by_n[old], new) for old, new in numbering.items())
         return " ".join(parts), citations, removed, "generated"
-    quotable = best_quote(prepared.evidence)
+    quotable = best_quote(prepared.evidence, wanted=wanted)
     if quotable is None:
         return refusal, (), removed, "refused"
     return _quote(quotable, language), (_citation(quotable, 1),), removed, "quoted"
 
 
-def best_quote(evidence: Sequence[Evidence]) -> Evidence | None:
-    """The sentence to quote when the model's answer failed: it must hold at least half of
-    the question's terms (a quote is offered as the answer), best lexical match first."""
+def best_quote(evidence: Sequence[Evidence], *, wanted: str | None = None) -> Evidence | None:
+    """The sentence to quote when the model's answer failed, or None.
+
+    A quote is offered as the answer, so it must hold at least half of the question's terms
+    and the kind of fact asked for (a date for "when", a number for "how many").
+    """
     top = evidence[0].score if evidence else 0.0
-    candidates = [e for e in evidence if e.lexical >= QUOTE_MIN_LEXICAL and e.score >= top * 0.75]
+    candidates = [
+        e
+        for e in evidence
+        if e.lexical >= QUOTE_MIN_LEXICAL
+        and e.score >= top * 0.75
+        and has_answer_type(e.text + " " + " ".join(r for _, r in e.notes), wanted)
+    ]
     return max(candidates, key=lambda e: (e.lexical, e.score)) if candidates else None
 
 
@@ -341,9 +352,30 @@ _WHEN = re.compile(
 )
 
 
+_HOW_MANY = re.compile(r"^\s*(how (many|much)|hur (många|mycket))\b", re.IGNORECASE)
+
+
 def asks_when(question: str) -> bool:
     """True for questions whose answer must be a date ("When ...?", "När ...?")."""
     return bool(_WHEN.search(question))
+
+
+def answer_type(question: str) -> str | None:
+    """ "date" or "number" when the question asks for one, else None."""
+    if asks_when(question):
+        return "date"
+    if _HOW_MANY.search(question):
+        return "number"
+    return None
+
+
+def has_answer_type(text: str, wanted: str | None) -> bool:
+    """True if text holds the kind of fact wanted (a year/day or month; a number)."""
+    if wanted == "date":
+        return bool(re.search(r"\d", text) or key_terms(text).months)
+    if wanted == "number":
+        return bool(key_terms(text).numbers) or bool(re.search(r"\b(flera|several)\b", text, re.I))
+    return True
 
 
 def _split_end(sentence: str) -> tuple[str, str]:

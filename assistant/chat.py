@@ -60,7 +60,7 @@ def condense(
     rendered = prompt.render(
         history=render_history(history), question=question, language_name=language_name
     )
-    reply = llm.chat([ChatMessage(role=MessageRole.USER, content=rendered)])
+    reply = llm.chat([ChatMessage(role=MessageRole.USER, content=rendered)], max_tokens=64)
     rewrite = _first_line(reply.message.content or "")
     # A rewrite that drops the question's own names/numbers, or rambles, is worse than none.
     # (Digits and names only: "the two presidents" may rightly become "Putin and Erdogan".)

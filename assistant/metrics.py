@@ -42,7 +42,7 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("accuracy", "acc", "answerable questions answered (not refused) with a gold "
                "answer in the normalised text"),
     MetricInfo("exact_match", "EM", "answerable questions whose normalised answer equals a gold "
-               "answer (SQuAD-style; citation markers removed)"),
+               "answer (SQuAD-style; citation markers removed; near 0 for sentence answers)"),
     MetricInfo("f1", "F1", "token F1 against the best gold answer, answerable questions"),
     MetricInfo("refusal_accuracy", "refuse", "unanswerable questions that were refused"),
     MetricInfo("false_refusal_rate", "false-ref", "answerable questions that were refused",
@@ -190,13 +190,22 @@ def reciprocal_rank(retrieved: Sequence[str], sources: Sequence[str]) -> float:
 
 
 class CitationLike(Protocol):
-    n: int
-    quote: str
-    date: str | None
-    language: str
-    start: int
-    context: str
-    context_start: int
+    """What support checking reads from a citation (assistant.answer.Citation has it)."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def quote(self) -> str: ...
+    @property
+    def date(self) -> str | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def context(self) -> str: ...
+    @property
+    def context_start(self) -> int: ...
 
 
 def spans_of(citations: Iterable[CitationLike]) -> tuple[Span, ...]:

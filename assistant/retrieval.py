@@ -31,13 +31,21 @@ STOPWORDS = frozenset(
 )
 
 
-def query_bundle(question: str, english: str | None = None) -> QueryBundle:
+def query_bundle(
+    question: str, english: str | None = None, *, embed_original: bool = False
+) -> QueryBundle:
     """A query for the hybrid retriever.
 
     BM25 matches words of the question and of its English translation (names and numbers
     survive even a poor translation); the bundled embedder only understands English, so the
     translation is embedded too.
     """
+    if embed_original and english:
+        # The question is English and `english` holds its Swedish translation: BM25 gets both,
+        # the English-only embedder gets both too (Swedish-to-Swedish token overlap helps).
+        return QueryBundle(
+            query_str=f"{question}\n{english}", custom_embedding_strs=[question, english]
+        )
     if not english or english == question:
         return QueryBundle(query_str=question, custom_embedding_strs=[question])
     # Both texts are embedded: the translation finds English evidence, the original finds
@@ -88,6 +96,10 @@ class HybridRetriever(BaseRetriever):
                     )
                 self._fingerprint = fingerprint
             return self._fusion
+
+    def languages(self) -> set[str]:
+        """Languages of the indexed documents."""
+        return {d.language for d in self._store.documents()}
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         manifest = self._store.manifest()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Prepared, answerability, asks_when, compose
+from assistant.answer import (
+    Prepared,
+    answer_type,
+    answerability,
+    asks_when,
+    best_quote,
+    compose,
+    has_answer_type,
+)
 from assistant.evidence import Evidence
 from assistant.settings import REFUSAL_EN, REFUSAL_SV
 
@@ -124,3 +132,26 @@ def test_quote_fallback_picks_the_sentence_holding_the_question_terms():
 def test_no_quotable_sentence_means_refusal():
     p = prepared("When were the sanctions lifted?", [ev(1, "Putin called.", 0.5, lexical=0.2)])
     assert compose(p, "The sanctions were lifted in 1999 [1].")[3] == "refused"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "ok"),
+    [
+        ("When did they speak?", "The two presidents spoke on the phone.", False),  # "two" ≠ date
+        ("When did they speak?", "They spoke on 29 June 2016.", True),
+        ("När hävdes sanktionerna?", "I juli hävdes de.", True),
+        ("How many were injured?", "Eleven more were injured.", True),
+        ("Hur många dödades?", "Flera soldater dödades.", True),
+        ("How many were injured?", "Many were injured.", False),
+        ("Who apologized?", "Erdogan apologized.", True),
+    ],
+)
+def test_answers_must_hold_the_kind_of_fact_asked_for(question, text, ok):
+    assert has_answer_type(text, answer_type(question)) is ok
+
+
+def test_when_quote_needs_a_date():
+    undated = ev(1, "Erdogan sent a letter to Putin about the pilot.", 0.6, lexical=0.9)
+    dated = ev(2, "Erdogan wrote to Putin on 27 June.", 0.5, lexical=0.6)
+    assert best_quote([undated, dated], wanted="date") == dated
+    assert best_quote([undated], wanted="date") is None
