@@ -41,6 +41,11 @@ NOT_MENTIONED = "the documents do not mention "
 QUOTE_MIN_LEXICAL = 0.5  # a quoted fallback must hold half of the question's terms
 STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do answer
 QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
+OTHER_LEAD = {
+    "en": "Another source ({name}{dated}) says:",
+    "sv": "En annan källa ({name}{dated}) skriver:",
+}
+OTHER_SOURCE_SHARE = 0.8  # the other document's sentence must score 80 % of the cited one
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,12 +319,60 @@ def compose(
             marks = "".join(f"[{numbering.setdefault(n, len(numbering) + 1)}]" for n in check.cited)
             body, end = _split_end(check.sentence)
             parts.append(f"{body} {marks}{end}")
-        citations = tuple(_citation(by_n[old], new) for old, new in numbering.items())
-        return " ".join(parts), citations, removed, "generated"
+        used = [by_n[old] for old in numbering]
+        text, used = _with_other_source(" ".join(parts), used, prepared.evidence, wanted, language)
+        citations = tuple(_citation(e, i) for i, e in enumerate(used, start=1))
+        return text, citations, removed, "generated"
     quotable = best_quote(prepared.evidence, wanted=wanted)
     if quotable is None:
         return refusal, (), removed, "refused"
-    return _quote(quotable, language), (_citation(quotable, 1),), removed, "quoted"
+    text, used = _with_other_source(
+        _quote(quotable, language), [quotable], prepared.evidence, wanted, language
+    )
+    return text, tuple(_citation(e, i) for i, e in enumerate(used, start=1)), removed, "quoted"
+
+
+def other_source(
+    cited: Sequence[Evidence], evidence: Sequence[Evidence], wanted: str | None
+) -> Evidence | None:
+    """Evidence from another document that gives the same kind of fact (a date, a number).
+
+    Two articles often report one event with different detail ("killing three men" against
+    "flera soldater dödas"); when the question asks for a date or a number, the answer shows
+    the other document's version too rather than silently picking one.
+    """
+    if wanted is None or not cited:
+        return None
+    documents = {e.doc_id for e in cited}
+    top = max(e.score for e in cited)
+    for e in evidence:
+        facts = e.text + " " + " ".join(r for _, r in e.notes)
+        if (
+            e.doc_id not in documents
+            and e.score >= top * OTHER_SOURCE_SHARE
+            and e.lexical >= QUOTE_MIN_LEXICAL
+            and has_answer_type(facts, wanted)
+        ):
+            return e
+    return None
+
+
+def _with_other_source(
+    text: str,
+    used: list[Evidence],
+    evidence: Sequence[Evidence],
+    wanted: str | None,
+    language: str,
+) -> tuple[str, list[Evidence]]:
+    other = other_source(used, evidence, wanted)
+    if other is None:
+        return text, used
+    n = len(used) + 1
+    dated = f", {other.date}" if other.date else ""
+    resolved = "; ".join(f"{phrase} = {when}" for phrase, when in other.notes)
+    notes = f" ({resolved})" if resolved else ""
+    lead = OTHER_LEAD.get(language, OTHER_LEAD["en"]).format(name=other.name, dated=dated)
+    return f'{text} {lead} "{other.text}" [{n}]{notes}', [*used, other]
 
 
 def best_quote(evidence: Sequence[Evidence], *, wanted: str | None = None) -> Evidence | None:

@@ -240,7 +240,9 @@ def is_supported(
     has_facts = bool(terms.numbers or terms.months or terms.names)
     same_language = any(s.language == language for s in spans)
     overlap = _overlap(sentence, spans)
-    if same_language and overlap < (0.25 if has_facts else 0.5):
+    if not has_facts and not terms.words:
+        return False, "says nothing that can be checked"
+    if same_language and terms.words and overlap < (0.25 if has_facts else 0.5):
         return False, f"too little of it is in the cited text ({overlap:.0%} of its words)"
     if not same_language and not has_facts:
         # Across languages only names, numbers and dates can be checked; a sentence with none

@@ -155,3 +155,29 @@ def test_when_quote_needs_a_date():
     dated = ev(2, "Erdogan wrote to Putin on 27 June.", 0.5, lexical=0.6)
     assert best_quote([undated, dated], wanted="date") == dated
     assert best_quote([undated], wanted="date") is None
+
+
+def test_other_document_with_different_detail_is_shown_too():
+    english = ev(1, "A warplane struck near al-Bab, killing three men.", 0.6, lexical=0.6)
+    swedish = Evidence(
+        n=2, doc_id="sv-doc", source="/docs/sv.txt", title=None, date="2017-03", language="sv",
+        text="I februari i år dödas flera turkiska soldater.", start=0, end=46, score=0.55,
+        dense=0.5, lexical=0.6, notes=(("I februari i år", "februari 2017"),),
+    )  # fmt: skip
+    p = prepared("How many soldiers were killed near al-Bab?", [english, swedish])
+    text, citations, _, mode = compose(p, "Three men were killed near al-Bab [1].")
+    assert mode == "generated"
+    assert text.startswith("Three men were killed near al-Bab [1].")
+    assert 'Another source (sv.txt, 2017-03) says: "I februari i år dödas flera' in text
+    assert text.endswith("[2] (I februari i år = februari 2017)")
+    assert [c.quote for c in citations] == [english.text, swedish.text]
+
+
+def test_no_other_source_for_questions_without_a_fact_type():
+    a = ev(1, "Putin called Erdogan to apologize.", 0.6, lexical=0.6)
+    b = Evidence(
+        n=2, doc_id="other", source="/docs/b.txt", title=None, date=None, language="en",
+        text="Putin called Erdogan twice.", start=0, end=27, score=0.6, dense=0.6, lexical=0.6,
+    )  # fmt: skip
+    text, citations, _, _ = compose(prepared("Who called Erdogan?", [a, b]), "Putin called [1].")
+    assert "Another source" not in text and len(citations) == 1

@@ -66,6 +66,10 @@ SPANS = [SANCTIONS, AL_BAB, LETTER]
             1,
             [(1,)],
         ),
+        # a bare number the span holds ("three men") is a checked answer
+        ("3 [2].", "en", 1, [(2,)]),
+        # nothing checkable at all
+        ("Yes [1].", "en", 0, []),
         # unsupported generic sentence in the same language
         ("The weather was nice that day [1].", "en", 0, []),
         # cross-language sentence with nothing checkable is not shown as verified
