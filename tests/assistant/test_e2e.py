@@ -16,6 +16,7 @@ from assistant.settings import REFUSAL_EN
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 SANCTIONS_FILE = "004_fc025db9153bd9ca.txt"
+SWEDISH_FILE = "000_de2dd51f3474cc85.txt"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,38 @@ def test_al_bab_injured(real: Assistant):
     answer = real.ask("How many were injured in the airstrike near al-Bab?")
     assert not answer.refused and "11" in answer.text
     assert any("injuring 11" in c.quote for c in answer.citations)
+
+
+def test_follow_up_uses_the_conversation_and_resolves_the_date(real: Assistant):
+    first = real.ask("What did Moscow do to punish Ankara?")
+    assert not first.refused and first.citations
+    history = [
+        {"role": "user", "content": "What did Moscow do to punish Ankara?"},
+        {"role": "assistant", "content": first.text},
+    ]
+    answer = real.ask("When did the two presidents first speak on the phone after that?", history)
+    assert not answer.refused
+    assert "29 juni 2016" in answer.text or "29 June 2016" in answer.text
+    assert any(c.name == SWEDISH_FILE and "telefon" in c.quote for c in answer.citations)
+
+
+def test_swedish_question_finds_the_english_number(real: Assistant):
+    answer = real.ask("Hur många skadades i flyganfallet vid al-Bab?")
+    assert not answer.refused and answer.language == "sv"
+    assert "11" in answer.text
+    assert any(c.name == SANCTIONS_FILE and "injuring 11" in c.quote for c in answer.citations)
+
+
+def test_swedish_refusal(real: Assistant):
+    answer = real.ask("Vad är huvudstaden i Frankrike?")
+    assert answer.refused and answer.text == "Det kan jag inte svara på utifrån dokumenten."
+
+
+def test_sources_differing_in_detail_are_both_cited(real: Assistant):
+    answer = real.ask("How many Turkish soldiers were killed in February 2017?")
+    assert not answer.refused
+    names = {c.name for c in answer.citations}
+    assert names == {SANCTIONS_FILE, SWEDISH_FILE}, answer.text
 
 
 def test_cli_ask_json_indexes_seeds_on_first_use(tmp_path: Path):
