@@ -94,8 +94,12 @@ def render_sources(citations: Sequence[Citation], key: str) -> str:
 
 def render_answer(answer: Answer, key: str) -> str:
     """A finished, checked answer: text with linked markers, then its sources."""
+    understood = ""
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        # A follow-up was rewritten before retrieval: show how it was understood.
+        understood = f'<p class="understood">Understood as: {_text(answer.standalone_question)}</p>'
     if answer.refused:
-        return f'<div class="answer refused"><p>{_text(answer.text)}</p></div>'
+        return f'<div class="answer refused">{understood}<p>{_text(answer.text)}</p></div>'
     body = link_markers(answer.text, key, (c.n for c in answer.citations))
     removed = ""
     if answer.removed:  # counted, never shown: unsupported sentences must not reach the user
@@ -106,7 +110,7 @@ def render_answer(answer: Answer, key: str) -> str:
             "not supported by the cited sources.</p>"
         )
     return (
-        f'<div class="answer {escape(answer.mode)}"><p>{body}</p>{removed}'
+        f'<div class="answer {escape(answer.mode)}">{understood}<p>{body}</p>{removed}'
         f"{render_sources(answer.citations, key)}</div>"
     )
 

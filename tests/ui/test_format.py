@@ -110,6 +110,16 @@ def test_removed_sentences_are_counted_but_never_shown():
     assert "Paris" not in html
 
 
+def test_a_rewritten_follow_up_shows_how_it_was_understood():
+    follow_up = answer(
+        question="And then?", standalone_question="When were <the> sanctions lifted?"
+    )
+    html = fmt.render_answer(follow_up, "t1")
+    assert "Understood as: When were &lt;the&gt; sanctions lifted?" in html
+    plain = fmt.render_answer(answer(standalone_question="When?"), "t1")
+    assert "Understood as" not in plain
+
+
 def test_draft_shows_a_cursor_and_no_links():
     html = fmt.render_draft("Lifted in [1")
     assert html.endswith(f"Lifted in [1{fmt.CURSOR}</p></div>")
