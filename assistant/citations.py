@@ -248,7 +248,30 @@ def is_supported(
         # Across languages only names, numbers and dates can be checked; a sentence with none
         # of them cannot be verified, so it is not shown as if it were.
         return False, "cannot be checked against evidence in another language"
+    if question and not adds_to(sentence, question, same_language=same_language):
+        return False, "only restates the question"
     return True, ""
+
+
+def adds_to(sentence: str, question: str, *, same_language: bool) -> bool:
+    """True if sentence says something the question did not already say.
+
+    The small model often answers "What did Putin call the downing?" with "Putin called the
+    downing [1]": every word is in the evidence, yet nothing is answered. Across languages only
+    a new name, number or month counts, as words cannot be compared.
+    """
+    terms, asked = key_terms(sentence), key_terms(question)
+    new_facts = (
+        (terms.numbers - asked.numbers)
+        or (terms.months - asked.months)
+        or {
+            n for n in terms.names if not _stem_match(n, set(asked.names) | content_words(question))
+        }
+    )
+    if new_facts:
+        return True
+    asked_words = content_words(question) | set(asked.names)
+    return same_language and any(not _stem_match(w, asked_words) for w in terms.words)
 
 
 def split_answer(text: str) -> list[tuple[str, tuple[int, ...]]]:

@@ -12,6 +12,7 @@ from assistant.citations import (
     missing_terms,
     split_answer,
 )
+from index.language import detect_language
 
 SANCTIONS = Span(
     1,
@@ -166,4 +167,22 @@ PUTIN_CALL = Span(
 )  # fmt: skip
 def test_answer_must_be_about_the_question(question: str, answer: str, kept: int):
     result = check_answer(answer, [PUTIN_CALL], language="en", question=question)
+    assert len(result.kept) == kept
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kept"),
+    [
+        ("When were the sanctions lifted?", "The sanctions were lifted [1].", 0),
+        ("When were the sanctions lifted?", "The sanctions were lifted in July 2016 [1].", 1),
+        ("What did Erdogan offer?", "Erdogan offered to pay compensation [1].", 1),
+        # across languages only a new name, number or month counts
+        ("När hävdes sanktionerna?", "Sanktionerna hävdes [1].", 0),
+        ("När hävdes sanktionerna?", "Sanktionerna hävdes i juli 2016 [1].", 1),
+    ],
+)
+def test_restating_the_question_is_not_an_answer(question: str, answer: str, kept: int):
+    result = check_answer(
+        answer, [SANCTIONS], language=detect_language(question), question=question
+    )
     assert len(result.kept) == kept
