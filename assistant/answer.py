@@ -310,7 +310,8 @@ def compose(
     removed = tuple(c.sentence for c in result.removed)
     # "When ...?" answered without a date, or "How many ...?" without a number, is no answer.
     wanted = answer_type(prepared.standalone)
-    kept = tuple(c for c in result.kept if has_answer_type(c.sentence, wanted))
+    question = prepared.standalone
+    kept = tuple(c for c in result.kept if has_answer_type(c.sentence, wanted, question))
     removed += tuple(c.sentence for c in result.kept if c not in kept)
     if kept:
         numbering: dict[int, int] = {}
@@ -320,20 +321,21 @@ def compose(
             body, end = _split_end(check.sentence)
             parts.append(f"{body} {marks}{end}")
         used = [by_n[old] for old in numbering]
-        text, used = _with_other_source(" ".join(parts), used, prepared.evidence, wanted, language)
+        text, used = _with_other_source(" ".join(parts), used, prepared, wanted)
         citations = tuple(_citation(e, i) for i, e in enumerate(used, start=1))
         return text, citations, removed, "generated"
-    quotable = best_quote(prepared.evidence, wanted=wanted)
+    quotable = best_quote(prepared.evidence, wanted=wanted, question=question)
     if quotable is None:
         return refusal, (), removed, "refused"
-    text, used = _with_other_source(
-        _quote(quotable, language), [quotable], prepared.evidence, wanted, language
-    )
+    text, used = _with_other_source(_quote(quotable, language), [quotable], prepared, wanted)
     return text, tuple(_citation(e, i) for i, e in enumerate(used, start=1)), removed, "quoted"
 
 
 def other_source(
-    cited: Sequence[Evidence], evidence: Sequence[Evidence], wanted: str | None
+    cited: Sequence[Evidence],
+    evidence: Sequence[Evidence],
+    wanted: str | None,
+    question: str = "",
 ) -> Evidence | None:
     """Evidence from another document that gives the same kind of fact (a date, a number).
 
@@ -351,20 +353,17 @@ def other_source(
             e.doc_id not in documents
             and e.score >= top * OTHER_SOURCE_SHARE
             and e.lexical >= QUOTE_MIN_LEXICAL
-            and has_answer_type(facts, wanted)
+            and has_answer_type(facts, wanted, question)
         ):
             return e
     return None
 
 
 def _with_other_source(
-    text: str,
-    used: list[Evidence],
-    evidence: Sequence[Evidence],
-    wanted: str | None,
-    language: str,
+    text: str, used: list[Evidence], prepared: Prepared, wanted: str | None
 ) -> tuple[str, list[Evidence]]:
-    other = other_source(used, evidence, wanted)
+    language = prepared.language
+    other = other_source(used, prepared.evidence, wanted, prepared.standalone)
     if other is None:
         return text, used
     n = len(used) + 1
@@ -372,10 +371,12 @@ def _with_other_source(
     resolved = "; ".join(f"{phrase} = {when}" for phrase, when in other.notes)
     notes = f" ({resolved})" if resolved else ""
     lead = OTHER_LEAD.get(language, OTHER_LEAD["en"]).format(name=other.name, dated=dated)
-    return f'{text} {lead} "{other.text}" [{n}]{notes}', [*used, other]
+    return f'{text} {lead} "{other.text}"{notes} [{n}]', [*used, other]
 
 
-def best_quote(evidence: Sequence[Evidence], *, wanted: str | None = None) -> Evidence | None:
+def best_quote(
+    evidence: Sequence[Evidence], *, wanted: str | None = None, question: str = ""
+) -> Evidence | None:
     """The sentence to quote when the model's answer failed, or None.
 
     A quote is offered as the answer, so it must hold at least half of the question's terms
@@ -387,7 +388,7 @@ def best_quote(evidence: Sequence[Evidence], *, wanted: str | None = None) -> Ev
         for e in evidence
         if e.lexical >= QUOTE_MIN_LEXICAL
         and e.score >= top * 0.75
-        and has_answer_type(e.text + " " + " ".join(r for _, r in e.notes), wanted)
+        and has_answer_type(e.text + " " + " ".join(r for _, r in e.notes), wanted, question)
     ]
     return max(candidates, key=lambda e: (e.lexical, e.score)) if candidates else None
 
@@ -395,7 +396,8 @@ def best_quote(evidence: Sequence[Evidence], *, wanted: str | None = None) -> Ev
 def _quote(e: Evidence, language: str) -> str:
     resolved = "; ".join(f"{phrase} = {when}" for phrase, when in e.notes)
     dates = f" ({resolved})" if resolved else ""
-    return f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{e.text}" [1]{dates}'
+    # The resolved dates go before the marker: they are part of what [1] supports.
+    return f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{e.text}"{dates} [1]'
 
 
 _WHEN = re.compile(
@@ -413,21 +415,32 @@ def asks_when(question: str) -> bool:
     return bool(_WHEN.search(question))
 
 
+_WHO = re.compile(
+    r"^\s*(who|whom|whose|vem|vems|vilka|what (is|was) the name|vad (heter|hette))\b", re.I
+)
+
+
 def answer_type(question: str) -> str | None:
-    """ "date" or "number" when the question asks for one, else None."""
+    """ "date", "number" or "name" when the question asks for one, else None."""
     if asks_when(question):
         return "date"
     if _HOW_MANY.search(question):
         return "number"
+    if _WHO.search(question):
+        return "name"
     return None
 
 
-def has_answer_type(text: str, wanted: str | None) -> bool:
-    """True if text holds the kind of fact wanted (a year/day or month; a number)."""
+def has_answer_type(text: str, wanted: str | None, question: str = "") -> bool:
+    """True if text holds the kind of fact wanted: a year/day or month, a number, or a name
+    that the question itself does not already contain."""
     if wanted == "date":
         return bool(re.search(r"\d", text) or key_terms(text).months)
     if wanted == "number":
         return bool(key_terms(text).numbers) or bool(re.search(r"\b(flera|several)\b", text, re.I))
+    if wanted == "name":
+        asked = key_terms(question).names
+        return any(n not in asked for n in key_terms(f"and {text}").names)
     return True
 
 
