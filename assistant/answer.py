@@ -23,14 +23,17 @@ from llama_index.core.schema import QueryBundle
 
 from assistant.citations import (
     CheckResult,
+    Span,
+    _stem_match,
     check_answer,
+    content_words,
     key_terms,
     looks_like_refusal,
     missing_terms,
 )
 from assistant.evidence import Evidence, EvidenceSelector, to_evidence
 from assistant.prompts import Prompt
-from assistant.retrieval import HybridRetriever, query_bundle
+from assistant.retrieval import STOPWORDS, HybridRetriever, query_bundle
 from assistant.settings import REFUSALS, Settings
 from assistant.translate import translate
 from index.language import detect_language
@@ -149,7 +152,7 @@ def answerability(
     if not evidence:
         return "no document matched the question"
     best = evidence[0]
-    missing = missing_terms(question, [e.span() for e in evidence])
+    missing = unmentioned(question, [e.text + " " + e.context for e in evidence], evidence)
     if missing:
         return NOT_MENTIONED + ", ".join(missing)
     if best.language != language:
@@ -159,6 +162,18 @@ def answerability(
     if best.score < min_score:
         return f"best evidence scored {best.score:.2f} < {min_score:.2f}"
     return None
+
+
+def unmentioned(
+    question: str, texts: Sequence[str], evidence: Sequence[Evidence] = ()
+) -> list[str]:
+    """Names, numbers and months of the question that none of texts contains.
+
+    Only numbers written as digits count: "the two presidents" does not ask for a 2.
+    """
+    notes = tuple(r for e in evidence for _, r in e.notes)
+    missing = missing_terms(question, [Span(0, " ".join(texts), notes)])
+    return [m for m in missing if not m.isdigit() or re.search(rf"\b{m}\b", question)]
 
 
 class CitedQueryEngine(CustomQueryEngine):
@@ -187,9 +202,10 @@ class CitedQueryEngine(CustomQueryEngine):
             reason = answerability(english, evidence, minimum, language="en") and reason
         if (
             reason
-            and not reason.startswith(NOT_MENTIONED)  # names read the same in both languages
             and language == "en"
             and "sv" in self.retriever.languages()
+            # Not for names the documents never mention ("France"): no translation adds them.
+            and not unmentioned(standalone, [self.retriever.corpus_text()])
         ):
             # Second chance, only when the first found nothing: the answer may be in a Swedish
             # document only. Costs one more LLM call, so it is not done up front.
@@ -324,7 +340,9 @@ def compose(
         text, used = _with_other_source(" ".join(parts), used, prepared, wanted)
         citations = tuple(_citation(e, i) for i, e in enumerate(used, start=1))
         return text, citations, removed, "generated"
-    quotable = best_quote(prepared.evidence, wanted=wanted, question=question)
+    quotable = best_quote(
+        prepared.evidence, wanted=wanted, question=question, language=prepared.language
+    )
     if quotable is None:
         return refusal, (), removed, "refused"
     text, used = _with_other_source(_quote(quotable, language), [quotable], prepared, wanted)
@@ -375,7 +393,11 @@ def _with_other_source(
 
 
 def best_quote(
-    evidence: Sequence[Evidence], *, wanted: str | None = None, question: str = ""
+    evidence: Sequence[Evidence],
+    *,
+    wanted: str | None = None,
+    question: str = "",
+    language: str = "",
 ) -> Evidence | None:
     """The sentence to quote when the model's answer failed, or None.
 
@@ -389,8 +411,23 @@ def best_quote(
         if e.lexical >= QUOTE_MIN_LEXICAL
         and e.score >= top * 0.75
         and has_answer_type(e.text + " " + " ".join(r for _, r in e.notes), wanted, question)
+        and (e.language != language or topical(question, e.text) >= QUOTE_MIN_LEXICAL)
     ]
     return max(candidates, key=lambda e: (e.lexical, e.score)) if candidates else None
+
+
+def topical(question: str, text: str) -> float:
+    """Share of the question's words other than names found in text (same language only).
+
+    Names weigh double in evidence scores, so a sentence about Erdogan matches "How much did
+    Erdogan pay?" well; a quote must also share the question's other words ("pay").
+    """
+    names = key_terms(question).names
+    words = {w for w in content_words(question) if w not in names and w not in STOPWORDS}
+    if not words:
+        return 1.0
+    vocabulary = content_words(text)
+    return sum(_stem_match(w, vocabulary) for w in words) / len(words)
 
 
 def _quote(e: Evidence, language: str) -> str:

@@ -230,6 +230,12 @@ def is_supported(
     missing = missing_terms(sentence, spans)
     if missing:
         return False, "not in the cited text: " + ", ".join(missing)
+    if question:
+        # A year or day the question asks about must be in what the answer cites: "How many
+        # died in 2016?" is not answered by a sentence about 2015.
+        cited_numbers = _numbers(" ".join(s.text + " " + " ".join(s.notes) for s in spans))
+        if lost := [n for n in re.findall(r"\d+", question) if n not in cited_numbers]:
+            return False, "the cited text is not about " + ", ".join(lost)
     same_language_spans = [s for s in spans if s.language == language]
     if question and same_language_spans:
         vocabulary = set().union(*(content_words(s.text) for s in same_language_spans))

@@ -68,6 +68,7 @@ class HybridRetriever(BaseRetriever):
         self._top_k = top_k
         self._fingerprint: tuple[tuple[str, str], ...] | None = None
         self._fusion: QueryFusionRetriever | None = None
+        self._corpus = ""
         self._lock = threading.Lock()
 
     def _build(self, manifest: dict[str, str]) -> QueryFusionRetriever | None:
@@ -75,6 +76,7 @@ class HybridRetriever(BaseRetriever):
         with self._lock:
             if fingerprint != self._fingerprint:
                 nodes = self._store.nodes()
+                self._corpus = "\n".join(n.get_content() for n in nodes)
                 if not nodes:
                     self._fusion = None
                 else:
@@ -96,6 +98,11 @@ class HybridRetriever(BaseRetriever):
                     )
                 self._fingerprint = fingerprint
             return self._fusion
+
+    def corpus_text(self) -> str:
+        """All indexed text (of the nodes BM25 was last built from), for term look-ups."""
+        self._build(self._store.manifest())
+        return self._corpus
 
     def languages(self) -> set[str]:
         """Languages of the indexed documents."""

@@ -12,6 +12,7 @@ from assistant.answer import (
     best_quote,
     compose,
     has_answer_type,
+    topical,
 )
 from assistant.evidence import Evidence
 from assistant.settings import REFUSAL_EN, REFUSAL_SV
@@ -185,3 +186,12 @@ def test_no_other_source_for_questions_without_a_fact_type():
     p = prepared("What did Putin do to Erdogan?", [a, b])
     text, citations, _, _ = compose(p, "Putin called Erdogan to apologize [1].")
     assert "Another source" not in text and len(citations) == 1
+
+
+def test_same_language_quote_must_share_the_question_words_besides_names():
+    about_turkey = ev(1, "Turkey and Russia pledged to boost cooperation after three deaths.", 0.6,
+                      lexical=0.7)  # fmt: skip
+    p = prepared("How much compensation did Turkey pay Russia?", [about_turkey])
+    assert compose(p, "Turkey paid 5 million [1].")[3] == "refused"
+    assert topical("How much compensation did Turkey pay?", about_turkey.text) == 0.0
+    assert topical("When were the sanctions lifted?", "The sanctions were lifted.") == 1.0

@@ -170,6 +170,15 @@ def test_answer_must_be_about_the_question(question: str, answer: str, kept: int
     assert len(result.kept) == kept
 
 
+def test_a_year_asked_about_must_be_in_the_cited_text():
+    question = "How many soldiers died in 2016?"
+    assert not check_answer(
+        "24 november 2015 [1].", [LETTER], language="en", question=question
+    ).kept
+    ok = check_answer("Erdogan wrote on 27 June 2016 [3].", SPANS, language="en", question=question)
+    assert ok.kept
+
+
 @pytest.mark.parametrize(
     ("question", "answer", "kept"),
     [
