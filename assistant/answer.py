@@ -44,10 +44,8 @@ NOT_MENTIONED = "the documents do not mention "
 QUOTE_MIN_LEXICAL = 0.5  # a quoted fallback must hold half of the question's terms
 STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do answer
 QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
-OTHER_LEAD = {
-    "en": "Another source ({name}{dated}) says:",
-    "sv": "En annan källa ({name}{dated}) skriver:",
-}
+# No file name or date here: its digits would read as facts of the sentence; [n] names the source.
+OTHER_LEAD = {"en": "Another source says:", "sv": "En annan källa skriver:"}
 OTHER_SOURCE_SHARE = 0.8  # the other document's sentence must score 80 % of the cited one
 
 
@@ -385,10 +383,9 @@ def _with_other_source(
     if other is None:
         return text, used
     n = len(used) + 1
-    dated = f", {other.date}" if other.date else ""
     resolved = "; ".join(f"{phrase} = {when}" for phrase, when in other.notes)
     notes = f" ({resolved})" if resolved else ""
-    lead = OTHER_LEAD.get(language, OTHER_LEAD["en"]).format(name=other.name, dated=dated)
+    lead = OTHER_LEAD.get(language, OTHER_LEAD["en"])
     return f'{text} {lead} "{other.text}"{notes} [{n}]', [*used, other]
 
 
@@ -412,8 +409,15 @@ def best_quote(
         and e.score >= top * 0.75
         and has_answer_type(e.text + " " + " ".join(r for _, r in e.notes), wanted, question)
         and (e.language != language or topical(question, e.text) >= QUOTE_MIN_LEXICAL)
+        and _holds_question_digits(question, e)
     ]
     return max(candidates, key=lambda e: (e.lexical, e.score)) if candidates else None
+
+
+def _holds_question_digits(question: str, e: Evidence) -> bool:
+    """A year or day the question asks about must be in the quote (or its resolved dates)."""
+    text = e.text + " " + " ".join(r for _, r in e.notes)
+    return all(re.search(rf"\b{d}\b", text) for d in re.findall(r"\d+", question))
 
 
 def topical(question: str, text: str) -> float:
