@@ -46,6 +46,7 @@ STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do
 QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
 # No file name or date here: its digits would read as facts of the sentence; [n] names the source.
 OTHER_LEAD = {"en": "Another source says:", "sv": "En annan källa skriver:"}
+OTHER_MIN_LEXICAL = 0.35  # it adds to a checked answer, so it may match the question less
 OTHER_SOURCE_SHARE = 0.8  # the other document's sentence must score 80 % of the cited one
 
 
@@ -368,7 +369,7 @@ def other_source(
         if (
             e.doc_id not in documents
             and e.score >= top * OTHER_SOURCE_SHARE
-            and e.lexical >= QUOTE_MIN_LEXICAL
+            and e.lexical >= OTHER_MIN_LEXICAL
             and has_answer_type(facts, wanted, question)
         ):
             return e
@@ -428,7 +429,8 @@ def topical(question: str, text: str) -> float:
     """
     names = key_terms(question).names
     words = {w for w in content_words(question) if w not in names and w not in STOPWORDS}
-    if not words:
+    if len(words) < 2:
+        # One word is too little to judge by: "punish" is answered by "sanctions".
         return 1.0
     vocabulary = content_words(text)
     return sum(_stem_match(w, vocabulary) for w in words) / len(words)
