@@ -365,7 +365,7 @@ def other_source(
     documents = {e.doc_id for e in cited}
     top = max(e.score for e in cited)
     for e in evidence:
-        facts = e.text + " " + " ".join(r for _, r in e.notes)
+        facts = e.facts_text
         if (
             e.doc_id not in documents
             and e.score >= top * OTHER_SOURCE_SHARE
@@ -384,8 +384,7 @@ def _with_other_source(
     if other is None:
         return text, used
     n = len(used) + 1
-    resolved = "; ".join(f"{phrase} = {when}" for phrase, when in other.notes)
-    notes = f" ({resolved})" if resolved else ""
+    notes = other.dates_note()
     lead = OTHER_LEAD.get(language, OTHER_LEAD["en"])
     return f'{text} {lead} "{other.text}"{notes} [{n}]', [*used, other]
 
@@ -408,7 +407,7 @@ def best_quote(
         for e in evidence
         if e.lexical >= QUOTE_MIN_LEXICAL
         and e.score >= top * 0.75
-        and has_answer_type(e.text + " " + " ".join(r for _, r in e.notes), wanted, question)
+        and has_answer_type(e.facts_text, wanted, question)
         and (e.language != language or topical(question, e.text) >= QUOTE_MIN_LEXICAL)
         and _holds_question_digits(question, e)
     ]
@@ -417,8 +416,7 @@ def best_quote(
 
 def _holds_question_digits(question: str, e: Evidence) -> bool:
     """A year or day the question asks about must be in the quote (or its resolved dates)."""
-    text = e.text + " " + " ".join(r for _, r in e.notes)
-    return all(re.search(rf"\b{d}\b", text) for d in re.findall(r"\d+", question))
+    return all(re.search(rf"\b{d}\b", e.facts_text) for d in re.findall(r"\d+", question))
 
 
 def topical(question: str, text: str) -> float:
@@ -437,8 +435,7 @@ def topical(question: str, text: str) -> float:
 
 
 def _quote(e: Evidence, language: str) -> str:
-    resolved = "; ".join(f"{phrase} = {when}" for phrase, when in e.notes)
-    dates = f" ({resolved})" if resolved else ""
+    dates = e.dates_note()
     # The resolved dates go before the marker: they are part of what [1] supports.
     return f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{e.text}"{dates} [1]'
 

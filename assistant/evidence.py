@@ -49,6 +49,16 @@ class Evidence:
     def name(self) -> str:
         return Path(self.source).name
 
+    @property
+    def facts_text(self) -> str:
+        """The sentence followed by its resolved dates: what it can be said to state."""
+        return " ".join([self.text, *(resolved for _, resolved in self.notes)])
+
+    def dates_note(self) -> str:
+        """' (förra året = 2016)' for display after a quote; '' without relative dates."""
+        resolved = "; ".join(f"{phrase} = {when}" for phrase, when in self.notes)
+        return f" ({resolved})" if resolved else ""
+
     def span(self) -> Span:
         return Span(self.n, self.text, tuple(r for _, r in self.notes), self.language)
 

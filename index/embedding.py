@@ -57,8 +57,3 @@ def load_embedder(settings: Settings) -> BaseEmbedding:
                     "scripts/setup.sh or point ASSISTANT_MODELS__EMBEDDER at a valid folder."
                 ) from exc
         return _CACHE[key]
-
-
-def embedder_name(embedder: BaseEmbedding) -> str:
-    """A short, stable name for an embedder, stored with the collection to catch mix-ups."""
-    return Path(str(getattr(embedder, "model_name", "unknown"))).name or "unknown"
