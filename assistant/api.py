@@ -151,11 +151,4 @@ class Assistant:
             raise AssistantError("empty question: type a question about your documents")
         started = time.perf_counter()
         standalone = self.standalone(question, history)
-        prepared = self.engine.prepare(question, standalone, started=started)
-        draft, first = "", None
-        for delta in self.engine.generate(prepared):
-            if first is None:
-                first = time.perf_counter() - started
-            draft += delta
-            yield delta
-        yield self.engine.finish(prepared, draft, first_token_s=first)
+        yield from self.engine.run(question, standalone, started=started)

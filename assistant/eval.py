@@ -250,6 +250,7 @@ def run_question(system: System, q: Question, recorder: RetrievalRecorder, name:
         retrieved=tuple(recorder.names),
         latency_s=total,
         first_token_s=first,
+        short=answer.short,
     )
     return Record(q.id, name, answer, outcome, score(q.gold, outcome))
 

@@ -18,6 +18,7 @@ from llama_index.core.bridge.pydantic import Field
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from assistant import crosslang
 from assistant.citations import Span, _stem_match, content_words, key_terms
 from assistant.retrieval import STOPWORDS
 from index.chunking import split_sentences
@@ -100,6 +101,11 @@ class EvidenceSelector(BaseNodePostprocessor):
     embed_model: BaseEmbedding = Field(description="Embeds the question and the sentences.")
     max_sentences: int = Field(4, description="Most sentences to keep.")
     relative_cutoff: float = Field(0.75, description="Keep sentences scoring ≥ best × this.")
+    cross_language: bool = Field(
+        False,
+        description="The sentences are in another language than the question: score words by "
+        "cross-language anchors (assistant.crosslang) and keep only specific matches.",
+    )
 
     @classmethod
     def class_name(cls) -> str:
@@ -115,6 +121,7 @@ class EvidenceSelector(BaseNodePostprocessor):
             return []
         variants = [s for s in query_bundle.query_str.split("\n") if s.strip()]
         term_sets = [query_terms(v) for v in variants]
+        anchor_sets = [crosslang.anchors(v) for v in variants] if self.cross_language else []
         query_vecs = [self.embed_model.get_query_embedding(s) for s in query_bundle.embedding_strs]
         sentence_vecs = self.embed_model.get_text_embedding_batch([c.text for c in candidates])
         scored = []
@@ -122,10 +129,21 @@ class EvidenceSelector(BaseNodePostprocessor):
             dense = max(_cosine(q, vec) for q in query_vecs)
             # Resolved dates count: "i februari i år" answers a question about February 2017.
             resolved = " ".join(r.split("\t", 1)[-1] for r in node.metadata["notes"].splitlines())
-            lexical = max(lexical_score(t, f"{node.text} {resolved}") for t in term_sets)
+            if self.cross_language:
+                context = str(node.metadata.get("context", ""))
+                matches = [
+                    crosslang.match(a, f"{node.text} {resolved}", context) for a in anchor_sets
+                ]
+                if not any(m.specific for m in matches):
+                    continue  # only names of the same countries: not about the question
+                lexical = max(m.score for m in matches if m.specific)
+            else:
+                lexical = max(lexical_score(t, f"{node.text} {resolved}") for t in term_sets)
             score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lexical
             node.metadata.update({"dense": round(dense, 4), "lexical": round(lexical, 4)})
             scored.append(NodeWithScore(node=node, score=score))
+        if not scored:
+            return []
         scored.sort(key=lambda n: n.score or 0.0, reverse=True)
         best = scored[0].score or 0.0
         return [n for n in scored if (n.score or 0.0) >= best * self.relative_cutoff][

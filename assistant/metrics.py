@@ -42,8 +42,10 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("accuracy", "acc", "answerable questions answered (not refused) with a gold "
                "answer in the normalised text"),
     MetricInfo("exact_match", "EM", "answerable questions whose normalised answer equals a gold "
-               "answer (SQuAD-style; citation markers removed; near 0 for sentence answers)"),
-    MetricInfo("f1", "F1", "token F1 against the best gold answer, answerable questions"),
+               "answer (SQuAD-style; the short answer when the system gives one, else the "
+               "whole text without citation markers, which is near 0 for sentence answers)"),
+    MetricInfo("f1", "F1", "token F1 of the same answer (short if given) against the best gold "
+               "answer, answerable questions"),
     MetricInfo("refusal_accuracy", "refuse", "unanswerable questions that were refused"),
     MetricInfo("false_refusal_rate", "false-ref", "answerable questions that were refused",
                higher_is_better=False),
@@ -96,6 +98,12 @@ class Outcome:
     retrieved: tuple[str, ...] = ()  # file names of the retrieved chunks, best first
     latency_s: float = 0.0
     first_token_s: float | None = None
+    short: str | None = None  # the short answer, if the system gives one ("July 2016")
+
+    @property
+    def prediction(self) -> str:
+        """What SQuAD-style exact match and F1 compare: the short answer, else the text."""
+        return self.short if self.short else self.text
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -251,9 +259,9 @@ def score(gold: Gold, outcome: Outcome) -> dict[str, Any]:
         "refused": refused,
         "correct": int(answered and contains_answer(outcome.text, gold.answers))
         if answerable else None,
-        "exact_match": (exact_match(outcome.text, gold.answers) if answered else 0.0)
+        "exact_match": (exact_match(outcome.prediction, gold.answers) if answered else 0.0)
         if answerable else None,
-        "f1": (round(token_f1(outcome.text, gold.answers), 4) if answered else 0.0)
+        "f1": (round(token_f1(outcome.prediction, gold.answers), 4) if answered else 0.0)
         if answerable else None,
         "refusal_correct": None if answerable else int(refused),
     }  # fmt: skip

@@ -20,7 +20,6 @@ REQUIRED: dict[str, frozenset[str]] = {
     "example_answer": frozenset(),
     "condense": frozenset({"history", "question", "language_name"}),
     "translate": frozenset({"question"}),
-    "translate_to_swedish": frozenset({"question"}),
 }
 
 

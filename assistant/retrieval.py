@@ -11,6 +11,7 @@ from llama_index.core.llms import LLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from index.store import ChunkStore
@@ -30,22 +31,16 @@ STOPWORDS = frozenset(
     under upp ut utan vad var vem vi vid vilka vilken vill varför åt än är över""".split()
 )
 
+CROSS_LANGUAGE_DEPTH = 3  # retrieve this many times more chunks from another language
 
-def query_bundle(
-    question: str, english: str | None = None, *, embed_original: bool = False
-) -> QueryBundle:
+
+def query_bundle(question: str, english: str | None = None) -> QueryBundle:
     """A query for the hybrid retriever.
 
     BM25 matches words of the question and of its English translation (names and numbers
     survive even a poor translation); the bundled embedder only understands English, so the
     translation is embedded too.
     """
-    if embed_original and english:
-        # The question is English and `english` holds its Swedish translation: BM25 gets both,
-        # the English-only embedder gets both too (Swedish-to-Swedish token overlap helps).
-        return QueryBundle(
-            query_str=f"{question}\n{english}", custom_embedding_strs=[question, english]
-        )
     if not english or english == question:
         return QueryBundle(query_str=question, custom_embedding_strs=[question])
     # Both texts are embedded: the translation finds English evidence, the original finds
@@ -68,36 +63,59 @@ class HybridRetriever(BaseRetriever):
         self._top_k = top_k
         self._fingerprint: tuple[tuple[str, str], ...] | None = None
         self._fusion: QueryFusionRetriever | None = None
+        self._by_language: dict[str, QueryFusionRetriever | None] = {}
+        self._nodes: list[BaseNode] = []
         self._corpus = ""
         self._lock = threading.Lock()
 
-    def _build(self, manifest: dict[str, str]) -> QueryFusionRetriever | None:
+    def _fuse(self, nodes: list[BaseNode], language: str | None) -> QueryFusionRetriever | None:
+        """Dense + BM25 over nodes (all, or one language's), fused by reciprocal rank."""
+        top_k = self._top_k
+        if language is not None:
+            nodes = [n for n in nodes if n.metadata.get("language") == language]
+            # A question in another language ranks these chunks poorly (English-only embedder,
+            # no shared words for BM25); the evidence selector's anchors pick from more.
+            top_k *= CROSS_LANGUAGE_DEPTH
+        if not nodes:
+            return None
+        filters = (
+            MetadataFilters(filters=[MetadataFilter(key="language", value=language)])
+            if language is not None
+            else None
+        )
+        dense = VectorStoreIndex.from_vector_store(
+            self._store.vector_store, embed_model=self._embedder
+        ).as_retriever(similarity_top_k=top_k * 2, filters=filters)
+        sparse = BM25Retriever(
+            nodes=list(nodes),
+            similarity_top_k=min(top_k, len(nodes)),
+            language=sorted(STOPWORDS),  # type: ignore[arg-type]  # bm25s takes a list
+        )
+        return QueryFusionRetriever(
+            [dense, sparse],
+            llm=self._llm,  # never called: num_queries=1 generates no extra queries
+            mode=FUSION_MODES.RECIPROCAL_RANK,
+            similarity_top_k=top_k,
+            num_queries=1,
+            use_async=False,
+        )
+
+    def _build(
+        self, manifest: dict[str, str], language: str | None = None
+    ) -> QueryFusionRetriever | None:
         fingerprint = tuple(sorted(manifest.items()))
         with self._lock:
             if fingerprint != self._fingerprint:
-                nodes = self._store.nodes()
-                self._corpus = "\n".join(n.get_content() for n in nodes)
-                if not nodes:
-                    self._fusion = None
-                else:
-                    dense = VectorStoreIndex.from_vector_store(
-                        self._store.vector_store, embed_model=self._embedder
-                    ).as_retriever(similarity_top_k=self._top_k * 2)
-                    sparse = BM25Retriever(
-                        nodes=list[BaseNode](nodes),
-                        similarity_top_k=min(self._top_k, len(nodes)),
-                        language=sorted(STOPWORDS),  # type: ignore[arg-type]  # bm25s takes a list
-                    )
-                    self._fusion = QueryFusionRetriever(
-                        [dense, sparse],
-                        llm=self._llm,  # never called: num_queries=1 generates no extra queries
-                        mode=FUSION_MODES.RECIPROCAL_RANK,
-                        similarity_top_k=self._top_k,
-                        num_queries=1,
-                        use_async=False,
-                    )
+                self._nodes = list[BaseNode](self._store.nodes())
+                self._corpus = "\n".join(n.get_content() for n in self._nodes)
+                self._fusion = self._fuse(self._nodes, None)
+                self._by_language = {}
                 self._fingerprint = fingerprint
-            return self._fusion
+            if language is None:
+                return self._fusion
+            if language not in self._by_language:
+                self._by_language[language] = self._fuse(self._nodes, language)
+            return self._by_language[language]
 
     def corpus_text(self) -> str:
         """All indexed text (of the nodes BM25 was last built from), for term look-ups."""
@@ -109,8 +127,15 @@ class HybridRetriever(BaseRetriever):
         return {d.language for d in self._store.documents()}
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return self._run(query_bundle, None)
+
+    def retrieve_language(self, query_bundle: QueryBundle, language: str) -> list[NodeWithScore]:
+        """Retrieve from the documents in one language only (for cross-language answers)."""
+        return self._run(query_bundle, language)
+
+    def _run(self, query_bundle: QueryBundle, language: str | None) -> list[NodeWithScore]:
         manifest = self._store.manifest()
-        fusion = self._build(manifest) if manifest else None
+        fusion = self._build(manifest, language) if manifest else None
         if fusion is None:
             return []
         found = fusion.retrieve(query_bundle)

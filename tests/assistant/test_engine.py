@@ -143,6 +143,35 @@ def test_json_shape(make):
     assert set(data["timings"]) >= {"retrieve_s", "generate_s", "total_s"}
 
 
+def test_answer_only_in_the_other_language_is_found_by_a_second_pass(make, fake_llm):
+    karlov = "The Russian ambassador Andrej Karlov was shot dead [1]."
+    a = make(karlov, karlov)  # the first pass may refuse before asking the model
+    answer = a.ask("Which Russian ambassador to Turkey was shot dead?")
+    assert not answer.refused and "Andrej Karlov" in answer.text
+    (c,) = answer.citations
+    assert c.name == "000_de2dd51f3474cc85.txt" and c.language == "sv"
+    assert "Turkietambassadören Andrej Karlov" in c.quote
+    assert answer.short == "Andrej Karlov" and answer.to_dict()["short_answer"] == "Andrej Karlov"
+    # the second pass showed the model the Swedish sentence, not the English article
+    assert "Turkietambassadören" in fake_llm.prompts[-1]
+    assert "Sign up" not in fake_llm.prompts[-1]
+
+
+def test_second_pass_shows_an_unverifiable_answer_as_a_labelled_quote(make):
+    vague = "Russia banned Turkish imports [1]."  # no checkable fact across languages
+    a = make(vague, vague)
+    answer = a.ask("What kind of Turkish imports did Russia ban?")
+    assert answer.mode == "quoted"
+    assert answer.text.startswith('The Swedish text says: "Moskva straffar Ankara')
+    assert "livsmedel" in answer.text
+
+
+def test_no_second_pass_for_a_question_about_nothing_in_the_documents(make, fake_llm):
+    a = make(REFUSAL_EN)
+    answer = a.ask("What did Erdogan eat for breakfast after the sanctions?")
+    assert answer.refused and len(fake_llm.prompts) <= 1
+
+
 def test_empty_question_is_an_error(make):
     with pytest.raises(AssistantError, match="empty question"):
         make().ask("   ")

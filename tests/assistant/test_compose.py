@@ -1,21 +1,14 @@
-"""The refusal decision and the final composition are pure functions of evidence and draft."""
+"""The refusal decision, the final composition and short answers are pure functions."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.answer import (
-    Prepared,
-    answer_type,
-    answerability,
-    asks_when,
-    best_quote,
-    compose,
-    has_answer_type,
-    topical,
-)
+from assistant.compose import answerability, best_quote, compose, topical
 from assistant.evidence import Evidence
+from assistant.schema import Prepared
 from assistant.settings import REFUSAL_EN, REFUSAL_SV
+from assistant.short_answer import answer_type, asks_when, has_answer_type, short_answer
 
 
 def ev(
@@ -92,47 +85,48 @@ def prepared(question: str, evidence: list[Evidence], language: str = "en") -> P
 
 def test_when_answer_without_a_date_falls_back_to_the_dated_quote():
     p = prepared("När talade presidenterna i telefon?", [PHONE], "sv")
-    text, citations, removed, mode = compose(p, "Presidenterna talade i telefon [1].")
-    assert mode == "quoted" and removed == ("Presidenterna talade i telefon.",)
-    assert PHONE.text in text and "Två dagar senare = 29 juni 2016" in text
-    assert citations[0].quote == PHONE.text
+    c = compose(p, "Presidenterna talade i telefon [1].")
+    assert c.mode == "quoted" and c.removed == ("Presidenterna talade i telefon.",)
+    assert PHONE.text in c.text and "Två dagar senare = 29 juni 2016" in c.text
+    assert c.citations[0].quote == PHONE.text
 
 
 def test_refusal_reason_refuses_in_the_question_language():
     p = Prepared("Vad?", "Vad?", "sv", (PHONE,), "no evidence", 0.0, 0.0)
-    assert compose(p, "anything")[0] == REFUSAL_SV
+    assert compose(p, "anything").text == REFUSAL_SV
 
 
 def test_citations_are_renumbered_in_order_of_use():
     first = ev(1, "The sanctions were lifted in July 2016.", 0.8)
     second = ev(2, "Erdogan apologized in June 2016.", 0.7)
     p = prepared("What happened in 2016?", [first, second])
-    text, citations, _, mode = compose(
+    c = compose(
         p, "Erdogan apologized in June 2016 [2]. The sanctions were lifted in July 2016 [1]."
     )
-    assert mode == "generated"
+    assert c.mode == "generated"
     assert (
-        text == "Erdogan apologized in June 2016 [1]. The sanctions were lifted in July 2016 [2]."
+        c.text == "Erdogan apologized in June 2016 [1]. The sanctions were lifted in July 2016 [2]."
     )
-    assert [c.quote for c in citations] == [second.text, first.text]
+    assert [x.quote for x in c.citations] == [second.text, first.text]
 
 
 def test_model_refusal_is_kept_when_evidence_is_not_conclusive():
     p = prepared("What did Erdogan eat?", [ev(1, "Erdogan apologized.", 0.5, lexical=0.6)])
-    assert compose(p, REFUSAL_EN)[3] == "refused"
+    assert compose(p, REFUSAL_EN).mode == "refused"
 
 
 def test_quote_fallback_picks_the_sentence_holding_the_question_terms():
     off = ev(1, "Putin called Erdogan.", 0.5, lexical=0.3)
     on = ev(2, "The sanctions were eventually lifted in July 2016.", 0.45, lexical=1.0)
     p = prepared("When were the sanctions lifted?", [off, on])
-    text, citations, _, mode = compose(p, "The sanctions were lifted in 1999 [1].")
-    assert mode == "quoted" and citations[0].quote == on.text
+    c = compose(p, "The sanctions were lifted in 1999 [1].")
+    assert c.mode == "quoted" and c.citations[0].quote == on.text
+    assert c.short == "July 2016"  # the date of the quoted sentence
 
 
 def test_no_quotable_sentence_means_refusal():
     p = prepared("When were the sanctions lifted?", [ev(1, "Putin called.", 0.5, lexical=0.2)])
-    assert compose(p, "The sanctions were lifted in 1999 [1].")[3] == "refused"
+    assert compose(p, "The sanctions were lifted in 1999 [1].").mode == "refused"
 
 
 @pytest.mark.parametrize(
@@ -157,8 +151,9 @@ def test_answers_must_hold_the_kind_of_fact_asked_for(question, text, ok):
 def test_when_quote_needs_a_date():
     undated = ev(1, "Erdogan sent a letter to Putin about the pilot.", 0.6, lexical=0.9)
     dated = ev(2, "Erdogan wrote to Putin on 27 June.", 0.5, lexical=0.6)
-    assert best_quote([undated, dated], wanted="date") == dated
-    assert best_quote([undated], wanted="date") is None
+    asked = {"wanted": "date", "question": "When did Erdogan write to Putin?", "language": "en"}
+    assert best_quote([undated, dated], **asked) == dated
+    assert best_quote([undated], **asked) is None
 
 
 def test_other_document_with_different_detail_is_shown_too():
@@ -169,8 +164,9 @@ def test_other_document_with_different_detail_is_shown_too():
         dense=0.5, lexical=0.6, notes=(("I februari i år", "februari 2017"),),
     )  # fmt: skip
     p = prepared("How many soldiers were killed near al-Bab?", [english, swedish])
-    text, citations, _, mode = compose(p, "Three men were killed near al-Bab [1].")
-    assert mode == "generated"
+    c = compose(p, "Three men were killed near al-Bab [1].")
+    text, citations = c.text, c.citations
+    assert c.mode == "generated" and c.short == "Three"
     assert text.startswith("Three men were killed near al-Bab [1].")
     assert 'Another source says: "I februari i år dödas flera' in text
     assert text.endswith('flera turkiska soldater." (I februari i år = februari 2017) [2]')
@@ -184,15 +180,80 @@ def test_no_other_source_for_questions_without_a_fact_type():
         text="Putin called Erdogan twice.", start=0, end=27, score=0.6, dense=0.6, lexical=0.6,
     )  # fmt: skip
     p = prepared("What did Putin do to Erdogan?", [a, b])
-    text, citations, _, _ = compose(p, "Putin called Erdogan to apologize [1].")
-    assert "Another source" not in text and len(citations) == 1
+    c = compose(p, "Putin called Erdogan to apologize [1].")
+    assert "Another source" not in c.text and len(c.citations) == 1
 
 
 def test_same_language_quote_must_share_the_question_words_besides_names():
     about_turkey = ev(1, "Turkey and Russia pledged to boost cooperation after three deaths.", 0.6,
                       lexical=0.7)  # fmt: skip
     p = prepared("How much compensation did Turkey pay Russia?", [about_turkey])
-    assert compose(p, "Turkey paid 5 million [1].")[3] == "refused"
+    assert compose(p, "Turkey paid 5 million [1].").mode == "refused"
     assert topical("How much compensation did Turkey pay?", about_turkey.text) == 0.0
     assert topical("When were the sanctions lifted?", "The sanctions were lifted.") == 1.0
     assert topical("What did Moscow do to punish Ankara?", "Moscow placed sanctions.") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "ok"),
+    [
+        # "What was the name ...?" wants a proper name: not a place, not a plane type
+        ("What was the name of the pilot?", "The pilot was shot by rebels in Syria.", False),
+        ("What was the name of the pilot?", "Turkish F-16 planes shot it down.", False),
+        ("What was the name of the pilot?", "The pilot was Oleg Peshkov.", True),
+        ("Vad heter polisen?", "Polisen heter Mevlüt Altıntaş.", True),
+        # "How many ... in 2016?" is not answered by the year 2016
+        ("How many tourists came in 2016?", "Tourism fell in 2016.", False),
+        ("How many tourists came in 2016?", "Three million came in 2016.", True),
+    ],
+)
+def test_name_and_number_answers_are_not_the_question_echoed(question, text, ok):
+    assert has_answer_type(text, answer_type(question), question) is ok
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "short"),
+    [
+        ("The sanctions were lifted in July 2016", "When were the sanctions lifted?", "July 2016"),
+        ("They spoke on 29 June 2016", "When did they speak?", "29 June 2016"),
+        ("Sanktionerna hävdes i juli 2016", "När hävdes sanktionerna?", "juli 2016"),
+        ("A warplane killed three men and injured 11 more", "How many were injured?", None),
+        ("Eleven more were injured", "How many were injured?", "Eleven"),
+        ("11 were injured in 2017", "How many were injured in 2017?", "11"),
+        ("The plane was a Su-24", "What type of Russian warplane was it?", "Su-24"),
+        ("Russian Defense Minister Sergei Shoigu took part",
+         "Which Russian defense minister took part?", "Sergei Shoigu"),
+        ("Putin called it a stab in the back", "What did Putin call it?", None),  # no fact type
+        ("It was shot down in November 2015", "What happened in November 2015?", None),
+        ("Erdogan apologized in June 2016 and in July 2016", "When did Erdogan apologize?", None),
+    ],
+)  # fmt: skip
+def test_short_answer_is_the_one_fact_asked_for(sentence, question, short):
+    assert short_answer(sentence, question) == short
+
+
+SWEDISH_STAB = ev(
+    1,
+    "Det tillbakavisas av Moskva och en rasande president Vladimir Putin kallar nedskjutningen "
+    "ett knivhugg i ryggen.",
+    0.45,
+    language="sv",
+    lexical=0.8,
+)
+SWEDISH_ANKARA = ev(
+    1, "Putin anklagar president Recep Tayyip Erdogan för samröre med jihadistgruppen IS.", 0.5,
+    language="sv", lexical=0.8,
+)  # fmt: skip
+
+
+def test_other_language_quote_says_its_language_and_must_be_about_the_question():
+    # names only ("Putin", "Erdogan") are not enough to quote a sentence one cannot check
+    p = prepared("Why did Putin call Erdogan after the friendly fire incident?", [SWEDISH_ANKARA])
+    assert compose(p, "Putin called Erdogan [1].").mode == "refused"
+    # name and a shared loanword ("call" ~ "kallar") are: the quote is labelled Swedish
+    p = prepared("What did Putin call the downing of the jet?", [SWEDISH_STAB])
+    c = compose(p, "Putin called the downing of the jet [1].")
+    assert c.mode == "quoted"
+    assert c.text.startswith('The Swedish text says: "Det tillbakavisas')
+    p = prepared("Vad kallade Putin nedskjutningen?", [SWEDISH_STAB], "sv")
+    assert compose(p, "Ingenting [1].").text.startswith("Dokumenten säger:")

@@ -1,0 +1,104 @@
+"""The values an answer is made of: citations, timings, the answer, and prepared evidence.
+
+Frozen dataclasses shared by the engine (assistant.answer), the pure composition
+(assistant.compose), the API, the evaluation and the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.evidence import Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A checked source of an answer: `quote` is exactly the cleaned text [start:end]."""
+
+    n: int
+    source: str
+    title: str | None
+    date: str | None
+    language: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    context: str = ""  # the surrounding chunk of the document, for display
+    context_start: int = 0  # offset of `context` in the cleaned document
+
+    @property
+    def name(self) -> str:
+        return Path(self.source).name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "source": self.source,
+            "title": self.title,
+            "date": self.date,
+            "language": self.language,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Seconds spent per stage of one answer."""
+
+    retrieve_s: float = 0.0
+    generate_s: float = 0.0
+    total_s: float = 0.0
+    first_token_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A checked answer: text with [n] markers, each resolving to a Citation."""
+
+    question: str
+    text: str
+    refused: bool
+    language: str
+    citations: tuple[Citation, ...] = ()
+    timings: Timings = field(default_factory=Timings)
+    standalone_question: str = ""
+    draft: str = ""  # what the LLM wrote, before checking
+    removed: tuple[str, ...] = ()  # answer sentences dropped by citation checking
+    mode: str = "generated"  # "generated" | "quoted" | "refused"
+    short: str | None = None  # the date, number or name that answers (assistant.short_answer)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `ask --json` object."""
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
+            "answer": self.text,
+            "short_answer": self.short,
+            "refused": self.refused,
+            "language": self.language,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "removed": list(self.removed),
+            "timings": {
+                k: (round(v, 3) if v is not None else None) for k, v in asdict(self.timings).items()
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything known before generation starts."""
+
+    question: str
+    standalone: str
+    language: str
+    evidence: tuple[Evidence, ...]
+    refusal_reason: str | None  # set when the evidence cannot answer: skip the LLM
+    retrieve_s: float
+    started: float
