@@ -79,8 +79,8 @@ def has_answer_type(text: str, wanted: str | None, question: str = "") -> bool:
         return bool(re.search(r"\d", text) or key_terms(text).months)
     if wanted == "number":
         # The year a question asks about ("How many ... in 2016?") is not the number asked for.
-        new = key_terms(text).numbers - key_terms(question).numbers
-        return bool(new) or bool(re.search(r"\b(flera|several)\b", text, re.I))
+        counts = key_terms(text).numbers - key_terms(question).numbers
+        return bool(counts) or bool(re.search(r"\b(flera|several)\b", text, re.I))
     if wanted in {"who", "name"}:
         asked = key_terms(question).names
         new = [n for n in key_terms(f"and {text}").names if n not in asked]
