@@ -11,7 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant import crosslang
 from assistant.citations import (
     CheckResult,
     Span,
@@ -34,12 +33,6 @@ NOT_MENTIONED = "the documents do not mention "
 QUOTE_MIN_LEXICAL = 0.5  # a quoted fallback must hold half of the question's terms
 STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do answer
 QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
-# A quote in another language than the question says so: the reader may need to translate it.
-QUOTE_LEAD_OTHER = {"en": "The {language} text says:", "sv": "Den {language} texten säger:"}
-LANGUAGE_ADJECTIVES = {
-    "en": {"en": "English", "sv": "Swedish"},
-    "sv": {"en": "engelska", "sv": "svenska"},
-}
 # No file name or date here: its digits would read as facts of the sentence; [n] names the source.
 OTHER_LEAD = {"en": "Another source says:", "sv": "En annan källa skriver:"}
 OTHER_MIN_LEXICAL = 0.35  # it adds to a checked answer, so it may match the question less
@@ -154,11 +147,10 @@ def _quoted(
 
 def quotable(e: Evidence, question: str, language: str) -> bool:
     """A sentence in another language than the question may only be quoted as the answer when
-    it holds the question's names, numbers and months and its topic (assistant.crosslang):
-    its words cannot be checked, so they must at least be about the question."""
-    if e.language == language:
-        return True
-    return crosslang.match(question, e.facts_text, e.context).specific
+    it holds the question's names, numbers and months and its topic, or a name rare among the
+    retrieved sentences (Evidence.anchored, assistant.crosslang): its words cannot be checked,
+    so they must at least be about the question."""
+    return e.language == language or e.anchored
 
 
 def other_source(
@@ -247,19 +239,11 @@ def topical(question: str, text: str) -> float:
     return sum(_stem_match(w, vocabulary) for w in words) / len(words)
 
 
-def quote_lead(e: Evidence, language: str) -> str:
-    """ "The documents say:", or "The Swedish text says:" for a quote in another language."""
-    language = language if language in QUOTE_LEAD else "en"
-    other = LANGUAGE_ADJECTIVES[language].get(e.language)
-    if e.language == language or other is None:
-        return QUOTE_LEAD[language]
-    return QUOTE_LEAD_OTHER[language].format(language=other)
-
-
 def _quote(e: Evidence, language: str) -> str:
     dates = e.dates_note()
     # The resolved dates go before the marker: they are part of what [1] supports.
-    return f'{quote_lead(e, language)} "{e.text}"{dates} [1]'
+    # The lead names no language: "Swedish" would read as a name the quote must contain.
+    return f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{e.text}"{dates} [1]'
 
 
 def _split_end(sentence: str) -> tuple[str, str]:

@@ -33,6 +33,8 @@ FRAME_WORDS = frozenset(
     hände hände händer heter hette slags sorts gjorde göra görs""".split()
 )
 MIN_NAMES_ALONE = 3  # this many of the question's names in one sentence make it specific enough
+RARE_SHARE = 0.1  # a name in at most this share of the retrieved sentences is distinctive
+RARE_MIN_SENTENCES = 10
 
 # Spelling correspondences between English and Swedish loanwords, applied to both sides.
 _SPELLING = (("ph", "f"), ("th", "t"), ("qu", "kv"), ("ck", "k"), ("c", "k"), ("w", "v"),
@@ -127,11 +129,12 @@ def anchors(question: str) -> QuestionAnchors:
 class Match:
     """Which anchors of a question one sentence holds."""
 
-    names: frozenset[str]
+    names: frozenset[str]  # found in the sentence or the passage around it
     numbers: frozenset[str]
     months: frozenset[int]
     topic: frozenset[str]
     anchors: QuestionAnchors
+    own_names: frozenset[str] = frozenset()  # found in the sentence itself
 
     @property
     def score(self) -> float:
@@ -159,6 +162,27 @@ class Match:
         """
         return self.complete and (bool(self.topic) or len(self.names) >= MIN_NAMES_ALONE)
 
+    def specific_given(self, rare: frozenset[str], *, gives_fact: bool = False) -> bool:
+        """specific, or complete with one of the rare names (see rare_names) in it when the
+        sentence gives the kind of fact the question asks for (a date, a number).
+
+        "Hur många skadades vid al-Bab?" fits the one sentence that names al-Bab and gives a
+        number; "What did Erdogan eat?" fits no sentence just because few name Erdogan.
+        """
+        rare_fact = gives_fact and bool(self.own_names & rare)
+        return self.specific or (self.complete and rare_fact)
+
+
+def rare_names(matches: list[Match]) -> frozenset[str]:
+    """The question's names held by at most a tenth of the retrieved sentences (and at least
+    ten sentences to judge by): distinctive, like a rare word in IDF weighting. In the seeds
+    "al-Bab", "Peskov" and "Karlov" are; "Putin", "Erdogan" and "Turkey" are not."""
+    if len(matches) < RARE_MIN_SENTENCES:
+        return frozenset()
+    limit = len(matches) * RARE_SHARE
+    names = matches[0].anchors.names
+    return frozenset(n for n in names if sum(n in m.own_names for m in matches) <= limit)
+
 
 def match(question: str | QuestionAnchors, text: str, context: str = "") -> Match:
     """The anchors of question that text holds (text may carry resolved dates after it).
@@ -177,4 +201,5 @@ def match(question: str | QuestionAnchors, text: str, context: str = "") -> Matc
         months=frozenset(m for m in a.months if m in months),
         topic=frozenset(t for t in a.topic if any(cognates(t, w) for w in words)),
         anchors=a,
+        own_names=frozenset(n for n in a.names if _name_supported(n, words)),
     )

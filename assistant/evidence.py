@@ -21,6 +21,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from assistant import crosslang
 from assistant.citations import Span, _stem_match, content_words, key_terms
 from assistant.retrieval import STOPWORDS
+from assistant.short_answer import answer_type, has_answer_type
 from index.chunking import split_sentences
 
 DENSE_WEIGHT = 0.6  # meaning matters most, but names and numbers decide between near ties
@@ -45,6 +46,9 @@ class Evidence:
     notes: tuple[tuple[str, str], ...] = ()  # resolved relative dates: (phrase, date)
     context: str = ""  # the chunk the sentence came from, for display
     context_start: int = 0  # offset of `context` in the cleaned document
+    # Holds the question's cross-language anchors specifically (assistant.crosslang): what
+    # makes a sentence in another language than the question fit to quote.
+    anchored: bool = False
 
     @property
     def name(self) -> str:
@@ -121,22 +125,33 @@ class EvidenceSelector(BaseNodePostprocessor):
             return []
         variants = [s for s in query_bundle.query_str.split("\n") if s.strip()]
         term_sets = [query_terms(v) for v in variants]
-        anchor_sets = [crosslang.anchors(v) for v in variants] if self.cross_language else []
+        anchor_sets = [crosslang.anchors(v) for v in variants]
+        # Only the question as asked (the first variant) decides whether a sentence in another
+        # language is specific to it; a name few retrieved sentences hold ("al-Bab", "Peskov")
+        # is specific, one that most hold ("Turkey") is not.
+        matches = [
+            crosslang.match(anchor_sets[0], c.text, str(c.metadata.get("context", "")))
+            for c in candidates
+        ]
+        rare = crosslang.rare_names(matches)
+        wanted = answer_type(variants[0])
         query_vecs = [self.embed_model.get_query_embedding(s) for s in query_bundle.embedding_strs]
         sentence_vecs = self.embed_model.get_text_embedding_batch([c.text for c in candidates])
         scored = []
-        for node, vec in zip(candidates, sentence_vecs, strict=True):
+        for node, vec, first in zip(candidates, sentence_vecs, matches, strict=True):
             dense = max(_cosine(q, vec) for q in query_vecs)
             # Resolved dates count: "i februari i år" answers a question about February 2017.
             resolved = " ".join(r.split("\t", 1)[-1] for r in node.metadata["notes"].splitlines())
+            context = str(node.metadata.get("context", ""))
+            anchored = crosslang.match(first.anchors, f"{node.text} {resolved}", context)
+            gives_fact = wanted in {"date", "number"} and has_answer_type(
+                f"{node.text} {resolved}", wanted, variants[0]
+            )
+            node.metadata["anchored"] = anchored.specific_given(rare, gives_fact=gives_fact)
             if self.cross_language:
-                context = str(node.metadata.get("context", ""))
-                matches = [
-                    crosslang.match(a, f"{node.text} {resolved}", context) for a in anchor_sets
-                ]
-                if not any(m.specific for m in matches):
+                if not node.metadata["anchored"]:
                     continue  # only names of the same countries: not about the question
-                lexical = max(m.score for m in matches if m.specific)
+                lexical = anchored.score
             else:
                 lexical = max(lexical_score(t, f"{node.text} {resolved}") for t in term_sets)
             score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lexical
@@ -219,6 +234,7 @@ def to_evidence(nodes: list[NodeWithScore]) -> list[Evidence]:
                 notes=notes,  # type: ignore[arg-type]
                 context=str(meta.get("context", "")),
                 context_start=int(meta.get("context_start", 0)),
+                anchored=bool(meta.get("anchored", False)),
             )
         )
     return out

@@ -19,6 +19,7 @@ def ev(
     language: str = "en",
     lexical: float = 0.5,
     notes: tuple[tuple[str, str], ...] = (),
+    anchored: bool = False,
 ) -> Evidence:
     return Evidence(
         n=n,
@@ -34,6 +35,7 @@ def ev(
         dense=score,
         lexical=lexical,
         notes=notes,
+        anchored=anchored,
     )
 
 
@@ -232,28 +234,22 @@ def test_short_answer_is_the_one_fact_asked_for(sentence, question, short):
     assert short_answer(sentence, question) == short
 
 
-SWEDISH_STAB = ev(
-    1,
+SWEDISH_STAB = (
     "Det tillbakavisas av Moskva och en rasande president Vladimir Putin kallar nedskjutningen "
-    "ett knivhugg i ryggen.",
-    0.45,
-    language="sv",
-    lexical=0.8,
+    "ett knivhugg i ryggen."
 )
-SWEDISH_ANKARA = ev(
-    1, "Putin anklagar president Recep Tayyip Erdogan för samröre med jihadistgruppen IS.", 0.5,
-    language="sv", lexical=0.8,
-)  # fmt: skip
 
 
-def test_other_language_quote_says_its_language_and_must_be_about_the_question():
-    # names only ("Putin", "Erdogan") are not enough to quote a sentence one cannot check
-    p = prepared("Why did Putin call Erdogan after the friendly fire incident?", [SWEDISH_ANKARA])
-    assert compose(p, "Putin called Erdogan [1].").mode == "refused"
-    # name and a shared loanword ("call" ~ "kallar") are: the quote is labelled Swedish
-    p = prepared("What did Putin call the downing of the jet?", [SWEDISH_STAB])
+@pytest.mark.parametrize("anchored", [True, False])
+def test_other_language_quote_only_when_anchored_to_the_question(anchored):
+    # Its words cannot be checked across languages, so it is quoted only when the evidence
+    # selector found the question's anchors in it (assistant.crosslang).
+    e = ev(1, SWEDISH_STAB, 0.45, language="sv", lexical=0.8, anchored=anchored)
+    p = prepared("What did Putin call the downing of the jet?", [e])
     c = compose(p, "Putin called the downing of the jet [1].")
-    assert c.mode == "quoted"
-    assert c.text.startswith('The Swedish text says: "Det tillbakavisas')
-    p = prepared("Vad kallade Putin nedskjutningen?", [SWEDISH_STAB], "sv")
+    assert c.mode == ("quoted" if anchored else "refused")
+    if anchored:
+        assert c.text.startswith('The documents say: "Det tillbakavisas')
+    # in the question's own language the topic words are checked instead
+    p = prepared("Vad kallade Putin nedskjutningen?", [e], "sv")
     assert compose(p, "Ingenting [1].").text.startswith("Dokumenten säger:")

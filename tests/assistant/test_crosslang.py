@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.crosslang import anchors, cognates, match
+from assistant.crosslang import anchors, cognates, match, rare_names
 
 SU24 = (
     "Relationerna mellan Ryssland och Turkiet frös till is den 24 november 2015, då turkiska "
@@ -80,3 +80,19 @@ def test_match_score_weighs_names_and_numbers_double():
     # names russian + turkey (2 + 2) and "ambassador" (1) of 2 + 2 + 3 topic words
     assert m.score == pytest.approx(5 / 7)
     assert match("Who won the Nobel Peace Prize?", KARLOV).score == 0.0
+
+
+def test_a_rare_name_makes_a_sentence_specific_a_common_one_does_not():
+    question = "Hur många skadades vid al-Bab i Turkiet?"
+    al_bab = "A warplane struck Turkish positions near al-Bab in Turkey, injuring 11 more."
+    others = [f"Turkey and Russia met for talks, round {i}." for i in range(11)]
+    matches = [match(question, t) for t in [al_bab, *others]]
+    assert rare_names(matches) == {"al-bab"}
+    rare = rare_names(matches)
+    assert matches[0].specific_given(rare, gives_fact=True)  # a number, as asked
+    assert not matches[0].specific_given(rare)  # no fact of the asked kind: a name is not enough
+    assert not matches[0].specific  # no topic word matches and only two names
+    assert not matches[1].specific_given(rare, gives_fact=True)  # al-Bab missing
+    assert rare_names(matches[:9]) == frozenset()  # too few sentences to judge rarity
+    # a name in two of twelve sentences is not rare
+    assert rare_names([matches[0], match(question, al_bab), *matches[2:]]) == frozenset()

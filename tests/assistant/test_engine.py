@@ -157,12 +157,12 @@ def test_answer_only_in_the_other_language_is_found_by_a_second_pass(make, fake_
     assert "Sign up" not in fake_llm.prompts[-1]
 
 
-def test_second_pass_shows_an_unverifiable_answer_as_a_labelled_quote(make):
+def test_second_pass_shows_an_unverifiable_answer_as_a_quote(make):
     vague = "Russia banned Turkish imports [1]."  # no checkable fact across languages
     a = make(vague, vague)
     answer = a.ask("What kind of Turkish imports did Russia ban?")
     assert answer.mode == "quoted"
-    assert answer.text.startswith('The Swedish text says: "Moskva straffar Ankara')
+    assert answer.text.startswith('The documents say: "Moskva straffar Ankara')
     assert "livsmedel" in answer.text
 
 
