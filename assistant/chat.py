@@ -16,6 +16,11 @@ from assistant.prompts import Prompt
 
 HistoryLike = Sequence[ChatMessage | Mapping[str, Any]]
 MAX_TURNS = 3  # the 0.5B model loses the thread beyond a few turns, and prompts stay short
+# Words that point back into the conversation ("Vad meddelades där?", "Why did he call him?").
+REFERRING = frozenset(
+    """there that it its he him his she her they them their then this these those
+    där dit det den dess han hans hon henne de dem deras då detta dessa""".split()
+)
 
 
 def to_messages(history: HistoryLike | None) -> list[ChatMessage]:
@@ -68,11 +73,26 @@ def condense(
     must_keep = "and " + " ".join(names + re.findall(r"\d+", question))
     if (
         not rewrite
+        or rewrite.casefold() == question.casefold()
         or len(rewrite) > 4 * len(question) + 80
         or missing_terms(must_keep, [Span(0, rewrite)])
     ):
-        return question
+        return with_previous_question(question, history)
     return rewrite
+
+
+def with_previous_question(question: str, history: Sequence[ChatMessage]) -> str:
+    """The question after the previous user question, when it refers back and the model did
+    not rewrite it: "Var möttes presidenterna i augusti 2016? Vad meddelades där?" retrieves
+    what "där" points at, where "Vad meddelades där?" alone retrieves nothing."""
+    words = set(re.findall(r"\w+", question.casefold()))
+    previous = [m.content for m in history if m.role == MessageRole.USER and m.content]
+    if not previous or not words & REFERRING:
+        return question
+    before = CITE_RE.sub("", previous[-1]).strip()
+    if before[-1:] not in {"?", ".", "!"}:
+        before += "?"
+    return f"{before} {question}"
 
 
 def _first_line(text: str) -> str:

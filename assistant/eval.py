@@ -26,7 +26,10 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events.retrieval import RetrievalEndEvent
+from llama_index.core.instrumentation.events.retrieval import (
+    RetrievalEndEvent,
+    RetrievalStartEvent,
+)
 from tqdm import tqdm
 
 from assistant.answer import Answer
@@ -174,24 +177,42 @@ class System(Protocol):
 
 
 class RetrievalRecorder(BaseEventHandler):
-    """Keeps the document names of the last retrieval's ranked nodes.
+    """Keeps the document names of a question's first outermost retrieval's ranked nodes.
 
-    Nested retrievers (dense and BM25 inside the fusion) finish first, so the last event of a
-    question is the outermost retrieval: the ranking the system actually used.
+    Nested retrievers (dense and BM25 inside the fusion) start and end inside the outer one, so
+    counting starts and ends finds the outermost: the ranking the system actually used. Only the
+    first counts: a second pass restricted to another language's documents (CitedQueryEngine.run)
+    would rank those first by construction, and that is no merit of the retriever.
     """
 
     names: list[str] = []
+    depth: int = 0
+    recorded: bool = False
 
     @classmethod
     def class_name(cls) -> str:
         return "RetrievalRecorder"
 
+    def reset(self) -> None:
+        self.names, self.depth, self.recorded = [], 0, False
+
     def handle(self, event: Any, **kwargs: Any) -> None:
-        if isinstance(event, RetrievalEndEvent):
-            self.names = [
-                str(n.node.metadata.get("name") or Path(str(n.node.metadata.get("source"))).name)
-                for n in event.nodes
-            ]
+        if isinstance(event, RetrievalStartEvent):
+            self.depth += 1
+        elif isinstance(event, RetrievalEndEvent):
+            self.depth = max(0, self.depth - 1)
+            if self.depth == 0 and not self.recorded:
+                self.recorded = True
+                self.names = [
+                    str(
+                        n.node.metadata.get("name") or Path(str(n.node.metadata.get("source"))).name
+                    )
+                    for n in event.nodes
+                ]
+
+
+def _document_name(metadata: dict[str, Any]) -> str:
+    return str(metadata.get("name") or Path(str(metadata.get("source"))).name)
 
 
 @contextlib.contextmanager
@@ -230,7 +251,7 @@ class Record:
 
 def run_question(system: System, q: Question, recorder: RetrievalRecorder, name: str) -> Record:
     """Ask one question the way `ask` does, timing the first streamed text and the whole."""
-    recorder.names = []
+    recorder.reset()
     started = time.perf_counter()
     first: float | None = None
     answer: Answer | None = None

@@ -273,3 +273,28 @@ def test_baseline_answer_keeps_only_markers_that_name_a_source(baseline: Baselin
     assert (cited.start, cited.end) == (10, 10 + len(cited.quote))
     assert answer.language == "sv" and not answer.refused and answer.mode == "generated"
     assert answer.to_dict()["citations"][0]["source"].endswith(SANCTIONS_SEED)
+
+
+def test_recorder_keeps_the_first_outermost_retrieval():
+    from llama_index.core.instrumentation.events.retrieval import (
+        RetrievalEndEvent,
+        RetrievalStartEvent,
+    )
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from assistant.eval import RetrievalRecorder
+
+    def end(*names: str) -> RetrievalEndEvent:
+        nodes = [NodeWithScore(node=TextNode(text="x", metadata={"name": n})) for n in names]
+        return RetrievalEndEvent(str_or_query_bundle="q", nodes=nodes)
+
+    r = RetrievalRecorder()
+    r.reset()
+    start = RetrievalStartEvent(str_or_query_bundle="q")
+    # fusion(dense, bm25), then a second pass over the Swedish documents only
+    for event in [start, start, end("sv.txt"), start, end("en.txt"), end("en.txt", "sv.txt"),
+                  start, start, end("sv.txt"), end("sv.txt")]:  # fmt: skip
+        r.handle(event)
+    assert r.names == ["en.txt", "sv.txt"]
+    r.reset()
+    assert r.names == [] and not r.recorded
