@@ -24,8 +24,8 @@ from assistant.citations import (
 from index.dates import MONTHS_EN, MONTHS_SV, month_number
 
 _WHEN = re.compile(
-    r"^\s*(when|what (year|date|day|month)|which (year|date|day|month)|när|vilket (år|datum)|"
-    r"vilken (dag|månad))\b",
+    r"^\s*(when|(?:(?:in|on|at|i|på|under)\s+)?(?:what|which|vilket|vilken)\s+"
+    r"(year|date|day|month|år|datum|dag|månad)|när)\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"^\s*(how (many|much)|hur (många|mycket))\b", re.IGNORECASE)
