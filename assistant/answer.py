@@ -43,14 +43,20 @@ class CitedQueryEngine(CustomQueryEngine):
 
     # -- stages ------------------------------------------------------------------------------
     def prepare(
-        self, question: str, standalone: str | None = None, *, started: float | None = None
+        self,
+        question: str,
+        standalone: str | None = None,
+        *,
+        started: float | None = None,
+        context: str | None = None,
     ) -> Prepared:
-        """Retrieve and select evidence for question (already rewritten if a follow-up)."""
+        """Retrieve and select evidence for question (already rewritten if a follow-up; if it
+        could not be rewritten, `context` is the question it follows, searched for too)."""
         started = started if started is not None else time.perf_counter()
         standalone = (standalone or question).strip()
         language = detect_language(standalone)
         english = self.translate(standalone) if language != "en" else None
-        evidence = self._evidence(query_bundle(standalone, english))
+        evidence = self._evidence(query_bundle(standalone, english, context))
         minimum = self.settings.retrieval.min_evidence_score
         reason = answerability(standalone, evidence, minimum, language=language)
         if reason and english:
@@ -158,7 +164,12 @@ class CitedQueryEngine(CustomQueryEngine):
         )
 
     def run(
-        self, question: str, standalone: str | None = None, *, started: float | None = None
+        self,
+        question: str,
+        standalone: str | None = None,
+        *,
+        started: float | None = None,
+        context: str | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the draft as it is generated, then the checked Answer.
 
@@ -166,7 +177,7 @@ class CitedQueryEngine(CustomQueryEngine):
         in the other language get their own pass (see cross_language) before refusing.
         """
         started = started if started is not None else time.perf_counter()
-        prepared = self.prepare(question, standalone, started=started)
+        prepared = self.prepare(question, standalone, started=started, context=context)
         first: float | None = None
         answer: Answer | None = None
         for attempt in range(2):

@@ -11,7 +11,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 
 from assistant.answer import LANGUAGE_NAMES, Answer, CitedQueryEngine
-from assistant.chat import HistoryLike, condense, to_messages
+from assistant.chat import HistoryLike, condense, previous_question, to_messages
 from assistant.errors import AssistantError, DocumentError
 from assistant.evidence import EvidenceSelector
 from assistant.prompts import load_prompts
@@ -150,5 +150,8 @@ class Assistant:
         if not question:
             raise AssistantError("empty question: type a question about your documents")
         started = time.perf_counter()
-        standalone = self.standalone(question, history)
-        yield from self.engine.run(question, standalone, started=started)
+        messages = to_messages(history)
+        standalone = self.standalone(question, messages)
+        # A follow-up the model could not rewrite still retrieves with the question before it.
+        context = previous_question(question, messages) if standalone == question else None
+        yield from self.engine.run(question, standalone, started=started, context=context)

@@ -77,22 +77,22 @@ def condense(
         or len(rewrite) > 4 * len(question) + 80
         or missing_terms(must_keep, [Span(0, rewrite)])
     ):
-        return with_previous_question(question, history)
+        return question
     return rewrite
 
 
-def with_previous_question(question: str, history: Sequence[ChatMessage]) -> str:
-    """The question after the previous user question, when it refers back and the model did
-    not rewrite it: "Var möttes presidenterna i augusti 2016? Vad meddelades där?" retrieves
-    what "där" points at, where "Vad meddelades där?" alone retrieves nothing."""
+def previous_question(question: str, history: Sequence[ChatMessage]) -> str | None:
+    """The previous user question when question refers back to it ("Vad meddelades där?").
+
+    Used for retrieval only when the model did not rewrite the follow-up: "där" then still
+    finds the sentence about the meeting in S:t Petersburg, while the model is asked the
+    follow-up itself (given both questions, the 0.5B model answers the first).
+    """
     words = set(re.findall(r"\w+", question.casefold()))
     previous = [m.content for m in history if m.role == MessageRole.USER and m.content]
     if not previous or not words & REFERRING:
-        return question
-    before = CITE_RE.sub("", previous[-1]).strip()
-    if before[-1:] not in {"?", ".", "!"}:
-        before += "?"
-    return f"{before} {question}"
+        return None
+    return CITE_RE.sub("", previous[-1]).strip() or None
 
 
 def _first_line(text: str) -> str:

@@ -34,20 +34,22 @@ STOPWORDS = frozenset(
 CROSS_LANGUAGE_DEPTH = 3  # retrieve this many times more chunks from another language
 
 
-def query_bundle(question: str, english: str | None = None) -> QueryBundle:
+def query_bundle(
+    question: str, english: str | None = None, context: str | None = None
+) -> QueryBundle:
     """A query for the hybrid retriever.
 
     BM25 matches words of the question and of its English translation (names and numbers
     survive even a poor translation); the bundled embedder only understands English, so the
-    translation is embedded too.
+    translation is embedded too (first: it finds English evidence; the original finds evidence
+    in the question's own language; the evidence selector takes the best of each). `context`,
+    the previous question of a follow-up that could not be rewritten, is searched for as well.
+    The question itself stays the first line: the evidence selector reads it as the question.
     """
-    if not english or english == question:
-        return QueryBundle(query_str=question, custom_embedding_strs=[question])
-    # Both texts are embedded: the translation finds English evidence, the original finds
-    # evidence in the question's own language (the evidence selector takes the best of each).
-    return QueryBundle(
-        query_str=f"{question}\n{english}", custom_embedding_strs=[english, question]
-    )
+    english = english if english and english != question else None
+    lines = [question, *(t for t in (english, context) if t)]
+    embedded = [*(t for t in (english, question, context) if t)]
+    return QueryBundle(query_str="\n".join(lines), custom_embedding_strs=embedded)
 
 
 class HybridRetriever(BaseRetriever):

@@ -140,8 +140,7 @@ def _names(text: str, question: str) -> list[str]:
             words = words[1:]
         while words and _fold(words[-1]) in _NOT_NAMES:
             words = words[:-1]
-        if m.start() == 0 and len(words) == 1 and not re.search(r"[\d-]", words[0]):
-            continue  # a lone capitalised first word is usually just the sentence opener
+        opener = words[0] if m.start() == 0 and words else None
 
         def asked_word(word: str) -> bool:
             return _stem_match(_fold(word).strip("'’:-"), asked)
@@ -152,6 +151,8 @@ def _names(text: str, question: str) -> list[str]:
             words = words[1:]
         while words and asked_word(words[-1]):
             words = words[:-1]
+        if words == [opener] and not re.search(r"[\d-]|.[A-ZÅÄÖ]", opener or ""):
+            continue  # a lone capitalised first word is usually just the sentence opener
         if words and not any(asked_word(w) for w in words):
             found.append(" ".join(words))
     return found

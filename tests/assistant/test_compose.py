@@ -231,6 +231,8 @@ def test_name_and_number_answers_are_not_the_question_echoed(question, text, ok)
         ("Russian Defense Minister Sergei Shoigu took part",
          "Which Russian defense minister took part?", "Sergei Shoigu"),
         ("Putin called it a stab in the back", "What did Putin call it?", None),  # no fact type
+        ("Natomedlemmen Turkiet insisterar", "What kind of Turkish planes?", None),  # opener
+        ("Andrej Karlov was shot", "Which ambassador was shot?", "Andrej Karlov"),
         ("It was shot down in November 2015", "What happened in November 2015?", None),
         ("Erdogan apologized in June 2016 and in July 2016", "When did Erdogan apologize?", None),
     ],

@@ -37,6 +37,14 @@ def test_sanctions_answer_and_its_citation(real: Assistant):
     quote = next(c.quote for c in answer.citations if c.name == SANCTIONS_FILE)
     assert "lifted in July 2016" in quote
     assert quote in (ROOT / "seeds" / SANCTIONS_FILE).read_text(encoding="utf-8")
+    assert answer.short == "July 2016"
+
+
+def test_answer_only_in_the_swedish_article_is_found_and_cited(real: Assistant):
+    answer = real.ask("Which Russian ambassador to Turkey was shot dead?")
+    assert not answer.refused and "Karlov" in answer.text
+    assert [c.name for c in answer.citations] == [SWEDISH_FILE]
+    assert "Turkietambassadören Andrej Karlov" in answer.citations[0].quote
 
 
 def test_out_of_scope_question_is_refused(real: Assistant):

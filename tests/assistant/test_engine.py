@@ -172,6 +172,23 @@ def test_no_second_pass_for_a_question_about_nothing_in_the_documents(make, fake
     assert answer.refused and len(fake_llm.prompts) <= 1
 
 
+def test_follow_up_the_model_cannot_rewrite_retrieves_with_the_question_before(make, fake_llm):
+    a = make(
+        "Vad meddelades där?",  # the model's rewrite: unchanged
+        "What was announced there?",  # the translation for retrieval
+        "Förbindelserna ska återupprättas [1].",
+    )
+    history = [
+        {"role": "user", "content": "Var möttes presidenterna i augusti 2016?"},
+        {"role": "assistant", "content": "I S:t Petersburg [1]."},
+    ]
+    answer = a.ask("Vad meddelades där?", history)
+    prompt = fake_llm.prompts[-1]
+    assert "återupprättas" in prompt  # the sentence "där" points at was found
+    assert "Question: Vad meddelades där?" in prompt  # the model is asked the follow-up
+    assert not answer.refused and "återupprättas" in answer.citations[0].quote
+
+
 def test_empty_question_is_an_error(make):
     with pytest.raises(AssistantError, match="empty question"):
         make().ask("   ")
