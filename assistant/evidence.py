@@ -148,6 +148,7 @@ class EvidenceSelector(BaseNodePostprocessor):
                 f"{node.text} {resolved}", wanted, variants[0]
             )
             node.metadata["anchored"] = anchored.specific_given(rare, gives_fact=gives_fact)
+            node.metadata["gives_fact"] = gives_fact
             if self.cross_language:
                 if not node.metadata["anchored"]:
                     continue  # only names of the same countries: not about the question
@@ -157,6 +158,12 @@ class EvidenceSelector(BaseNodePostprocessor):
             score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lexical
             node.metadata.update({"dense": round(dense, 4), "lexical": round(lexical, 4)})
             scored.append(NodeWithScore(node=node, score=score))
+        if self.cross_language and wanted in {"date", "number"}:
+            # "In what year ...?" across languages: only the words "letter" and "condolence"
+            # can be matched, so a dated sentence about them beats an undated one that scores
+            # higher; the model, shown only the undated one, invents a year.
+            typed = [n for n in scored if n.node.metadata.get("gives_fact")]
+            scored = typed or scored
         if not scored:
             return []
         scored.sort(key=lambda n: n.score or 0.0, reverse=True)
