@@ -158,9 +158,13 @@ class Match:
         """The sentence is about the question, not just about the same countries.
 
         "How much compensation did Turkey pay Russia?" must not be answered by any sentence
-        naming Turkey and Russia: a topic word, or several names together, must match too.
+        naming Turkey and Russia: a topic word, several names together, or the month and year
+        the question asks about ("in February 2017") must match too.
         """
-        return self.complete and (bool(self.topic) or len(self.names) >= MIN_NAMES_ALONE)
+        a = self.anchors
+        dated = bool(a.months and a.numbers)
+        enough = bool(self.topic) or len(self.names) >= MIN_NAMES_ALONE or dated
+        return self.complete and enough
 
     def specific_given(self, rare: frozenset[str], *, gives_fact: bool = False) -> bool:
         """specific, or complete with one of the rare names (see rare_names) in it when the

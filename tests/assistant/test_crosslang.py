@@ -61,6 +61,11 @@ def test_anchors_split_names_numbers_months_and_topic():
         # only the countries in common: not about compensation or tourists
         ("How much compensation did Turkey pay Russia?", SU24, "", False),
         ("How many Russian tourists visited Turkey in 2016?", KARLOV, "", False),
+        # the month and year asked about are specific enough, a year alone is not
+        ("How many Turkish soldiers were killed in February 2017?",
+         "I februari i år dödas flera turkiska soldater. februari 2017", "", True),
+        ("How many Turkish soldiers were killed in 2016?",
+         "Flera turkiska soldater dödas. december 2016", "", False),
         # three names together are specific enough
         ("When did Russia and Turkey begin joint strikes in Syria?", SU24, "", True),
         # names may come from the passage around the sentence, topic words may not
