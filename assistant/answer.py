@@ -86,7 +86,7 @@ class CitedQueryEngine(CustomQueryEngine):
         # Names the documents never mention ("France") are not found in any language.
         if not others or unmentioned(first.standalone, [self.retriever.corpus_text()]):
             return None
-        bundle = QueryBundle(query_str=first.standalone, custom_embedding_strs=[first.standalone])
+        bundle = query_bundle(first.standalone)
         hits = [h for lang in others for h in self.retriever.retrieve_language(bundle, lang)]
         selector = self.selector.model_copy(update={"cross_language": True})
         evidence = tuple(to_evidence(selector.postprocess_nodes(hits, query_bundle=bundle)))
@@ -99,11 +99,11 @@ class CitedQueryEngine(CustomQueryEngine):
             retrieve_s=first.retrieve_s + time.perf_counter() - started,
         )
 
-    def translate(self, question: str, prompt: str = "translate") -> str | None:
+    def translate(self, question: str) -> str | None:
         """The question in English, for retrieval (the bundled embedder is English-only)."""
         if not self.settings.retrieval.translate_queries:
             return None
-        return translate(self.llm, self.prompts[prompt], question)
+        return translate(self.llm, self.prompts["translate"], question)
 
     def _evidence(self, bundle: QueryBundle) -> tuple[Evidence, ...]:
         hits = self.retriever.retrieve(bundle)

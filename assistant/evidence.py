@@ -125,28 +125,27 @@ class EvidenceSelector(BaseNodePostprocessor):
             return []
         variants = [s for s in query_bundle.query_str.split("\n") if s.strip()]
         term_sets = [query_terms(v) for v in variants]
-        anchor_sets = [crosslang.anchors(v) for v in variants]
+        question = variants[0]
+        # Resolved dates count: "i februari i år" answers a question about February 2017.
+        facts = [f"{c.text} {_resolved(c)}" for c in candidates]
         # Only the question as asked (the first variant) decides whether a sentence in another
         # language is specific to it; a name few retrieved sentences hold ("al-Bab", "Peskov")
         # is specific, one that most hold ("Turkey") is not.
+        asked = crosslang.anchors(question)
         matches = [
-            crosslang.match(anchor_sets[0], c.text, str(c.metadata.get("context", "")))
-            for c in candidates
+            crosslang.match(asked, f, str(c.metadata.get("context", "")))
+            for c, f in zip(candidates, facts, strict=True)
         ]
         rare = crosslang.rare_names(matches)
-        wanted = answer_type(variants[0])
+        wanted = answer_type(question)
         query_vecs = [self.embed_model.get_query_embedding(s) for s in query_bundle.embedding_strs]
         sentence_vecs = self.embed_model.get_text_embedding_batch([c.text for c in candidates])
         scored = []
-        for node, vec, first in zip(candidates, sentence_vecs, matches, strict=True):
+        for node, vec, text, anchored in zip(
+            candidates, sentence_vecs, facts, matches, strict=True
+        ):
             dense = max(_cosine(q, vec) for q in query_vecs)
-            # Resolved dates count: "i februari i år" answers a question about February 2017.
-            resolved = " ".join(r.split("\t", 1)[-1] for r in node.metadata["notes"].splitlines())
-            context = str(node.metadata.get("context", ""))
-            anchored = crosslang.match(first.anchors, f"{node.text} {resolved}", context)
-            gives_fact = wanted in {"date", "number"} and has_answer_type(
-                f"{node.text} {resolved}", wanted, variants[0]
-            )
+            gives_fact = wanted in {"date", "number"} and has_answer_type(text, wanted, question)
             node.metadata["anchored"] = anchored.specific_given(rare, gives_fact=gives_fact)
             node.metadata["gives_fact"] = gives_fact
             if self.cross_language:
@@ -154,7 +153,7 @@ class EvidenceSelector(BaseNodePostprocessor):
                     continue  # only names of the same countries: not about the question
                 lexical = anchored.score
             else:
-                lexical = max(lexical_score(t, f"{node.text} {resolved}") for t in term_sets)
+                lexical = max(lexical_score(t, text) for t in term_sets)
             score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lexical
             node.metadata.update({"dense": round(dense, 4), "lexical": round(lexical, 4)})
             scored.append(NodeWithScore(node=node, score=score))
@@ -171,6 +170,11 @@ class EvidenceSelector(BaseNodePostprocessor):
         return [n for n in scored if (n.score or 0.0) >= best * self.relative_cutoff][
             : self.max_sentences
         ]
+
+
+def _resolved(node: TextNode) -> str:
+    """The resolved dates stored with a sentence node ("februari 2017"), space-separated."""
+    return " ".join(r.split("\t", 1)[-1] for r in str(node.metadata["notes"]).splitlines())
 
 
 def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
