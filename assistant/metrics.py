@@ -61,7 +61,7 @@ METRICS: tuple[MetricInfo, ...] = (
                "citation to a gold source"),
     MetricInfo("support", "support", "answer sentences whose cited quotes contain all their "
                "numbers, dates and names (assistant.citations.missing_terms; a sentence without "
-               "a resolvable citation is unsupported)"),
+               "a resolvable citation is unsupported; none when no answer had a sentence)"),
     MetricInfo("language_match", "lang", "answers written in the question's language (quotes "
                "and citation markers ignored)"),
     MetricInfo("latency_p50_s", "p50 s", "median seconds per question, end to end",
@@ -124,7 +124,7 @@ def normalize(text: str) -> str:
     """SQuAD-style: lower case, accents folded (not å ä ö), punctuation and dashes → space, no
     English or Swedish articles, single spaces."""
     text = "".join(_fold_char(c) for c in unicodedata.normalize("NFC", strip_citations(text)))
-    text = text.lower().replace("'", "").replace("’", "")  # "Turkey's" == "Turkeys"
+    text = text.lower().replace("'", "").replace("’", "")  # "Anna's" == "Annas"
     # Every Unicode punctuation mark (dashes of all widths included) separates words; deleting
     # them instead would glue "24–25" into "2425".
     text = "".join(" " if unicodedata.category(c).startswith("P") else c for c in text)
@@ -136,15 +136,16 @@ def tokens(text: str) -> list[str]:
 
 
 def exact_match(prediction: str, golds: Iterable[str]) -> float:
-    """1.0 if the normalised prediction equals any normalised gold answer."""
+    """1.0 if the normalised prediction is not empty and equals a normalised gold answer."""
+    # An empty answer is never right, even against a gold answer that normalises to nothing.
     pred = normalize(prediction)
-    return float(any(pred == normalize(g) for g in golds))
+    return float(bool(pred) and any(pred == normalize(g) for g in golds))
 
 
 def _f1(pred: list[str], gold: list[str]) -> float:
     common = sum((Counter(pred) & Counter(gold)).values())
-    if not pred or not gold or common == 0:
-        return float(pred == gold == [])
+    if common == 0:
+        return 0.0  # includes an empty prediction or gold: nothing said is nothing right
     precision, recall = common / len(pred), common / len(gold)
     return 2 * precision * recall / (precision + recall)
 
@@ -306,6 +307,12 @@ def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else 0.0
 
 
+def _support(scores: Sequence[dict[str, Any]]) -> float | None:
+    """Supported share of all answer sentences; None when there were no sentences to judge."""
+    sentences = sum(s["sentences"] for s in scores)
+    return sum(s["supported"] for s in scores) / sentences if sentences else None
+
+
 def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, float | None]:
     """Aggregate per-question scores into the summary metrics (keys of METRICS)."""
     answerable = [s for s in scores if s["answerable"]]
@@ -325,8 +332,7 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, float | None]:
             sum(s["gold_citations"] for s in answerable), sum(s["citations"] for s in answerable)
         ) if answerable else None,
         "citation_recall": _mean(s["cited_gold"] for s in answerable),
-        "support": _ratio(sum(s["supported"] for s in scores), sum(s["sentences"] for s in scores))
-        if scores else None,
+        "support": _support(scores),
         "language_match": _mean(s["language_match"] for s in scores),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),

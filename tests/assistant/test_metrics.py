@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +28,7 @@ from assistant.metrics import (
     support_counts,
     token_f1,
 )
+from assistant.report import format_table, write_report
 
 EN = "004_fc025db9153bd9ca"
 SV = "000_de2dd51f3474cc85"
@@ -65,6 +68,16 @@ def test_normalize(text: str, expected: str) -> None:
         ("August", ["July 2016"], 0.0, 0.0),
         ("", ["July 2016"], 0.0, 0.0),
         ("eleven", ["11", "eleven"], 1.0, 1.0),  # the best gold answer counts
+        # An empty prediction is never right, even when a gold answer normalises to nothing.
+        ("", ["..."], 0.0, 0.0),
+        ("", ["the"], 0.0, 0.0),
+        ("The.", ["a"], 0.0, 0.0),  # both sides normalise to nothing
+        ("", [], 0.0, 0.0),
+        ("July 2016", ["..."], 0.0, 0.0),
+        ("July 2016", [], 0.0, 0.0),
+        ("July", ["July 2016"], 0.0, pytest.approx(2 / 3)),  # precision 1, recall 1/2
+        ("July July 2016", ["July 2016"], 0.0, 0.8),  # a repeated token counts once
+        ("2016 July", ["July 2016"], 0.0, 1.0),  # F1 ignores order, exact match does not
     ],
 )
 def test_exact_match_and_f1(prediction: str, golds: list[str], em: float, f1: float) -> None:
@@ -275,3 +288,27 @@ def test_summary_without_unanswerable_questions_has_no_refusal_accuracy() -> Non
     assert summary["refusal_accuracy"] is None
     assert summary["accuracy"] == 1.0
     assert summarize([])["accuracy"] is None
+
+
+def test_support_is_none_when_no_answer_had_a_sentence() -> None:
+    refusals = [score(UNANSWERABLE, REFUSAL), score(GOLD, REFUSAL)]
+    assert [(s["sentences"], s["supported"]) for s in refusals] == [(0, 0), (0, 0)]
+    assert summarize(refusals)["support"] is None  # not 0.0: nothing was judged
+    assert summarize(refusals + [score(GOLD, WORST)])["support"] == 0.0
+    assert summarize(refusals + [score(GOLD, PERFECT)])["support"] == 1.0
+
+
+def test_citation_precision_is_zero_when_nothing_was_cited() -> None:
+    summary = summarize([score(GOLD, REFUSAL)])
+    assert summary["citation_precision"] == 0.0 and summary["citation_recall"] == 0.0
+    assert summarize([score(UNANSWERABLE, REFUSAL)])["citation_precision"] is None
+
+
+def test_report_shows_a_dash_for_metrics_that_do_not_apply(tmp_path: Path) -> None:
+    summary = {"ours": summarize([score(UNANSWERABLE, REFUSAL)]), "n": 1}
+    header, _, row = format_table(summary, markdown=True).splitlines()
+    cells = dict(zip(header.split(" | "), row.split(" | "), strict=True))
+    assert cells["support"] == "–" and cells["acc"] == "–" and cells["refuse"] == "1.00"
+    write_report(summary, tmp_path)
+    assert "| ours |" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "summary.json").read_text())["ours"]["support"] is None
