@@ -127,6 +127,12 @@ class Baseline:
             self.store.vector_store.delete_nodes(node_ids=stale)
         self._engine = None
 
+    def drop(self) -> None:
+        """Delete the baseline's collections: a baseline built for one evaluation leaves no
+        empty `<collection>__baseline` behind in the data dir."""
+        self.store.drop()
+        self._engine = None
+
     @property
     def engine(self) -> CitationQueryEngine:
         if self._engine is None:

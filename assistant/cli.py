@@ -74,7 +74,7 @@ def main() -> None:
       assistant ask "Hur många skadades vid al-Bab?" --json
       assistant chat
       assistant serve --port 7860
-      assistant eval tests/eval/seeds_questions.jsonl --report report/
+      assistant eval tests/eval/manuals_test.jsonl --report report/
 
     Settings come from ASSISTANT_* environment variables, e.g. ASSISTANT_DATA_DIR (where the
     index lives) and ASSISTANT_CHROMA_URL (use a Chroma server instead).
@@ -245,26 +245,65 @@ def serve(host: str | None, port: int | None, auth: str | None, no_seed: bool) -
 
 
 @main.command("eval", context_settings=CONTEXT)
-@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "questions", nargs=-1, required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)  # fmt: skip
+@click.option(
+    "--docs",
+    type=click.Path(exists=True, path_type=Path),
+    help="The documents the questions are about, indexed into a cached store of their own "
+    "(default: the set's .corpus file next to it; without one, your own index).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="RESULTS.jsonl")
-@click.option("--report", type=click.Path(file_okay=False, path_type=Path), help="Report folder.")
+@click.option(
+    "--report",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (with several sets, one subfolder per set).",
+)
 @click.option("--baseline", is_flag=True, help="Also run stock llama-index for comparison.")
 @_errors_as_usage
-def eval_(questions: Path, out: Path | None, report: Path | None, baseline: bool) -> None:
-    """Run a question file (JSON Lines) and report scores.
+def eval_(
+    questions: tuple[Path, ...], docs: Path | None, out: Path | None, report: Path | None,
+    baseline: bool,
+) -> None:  # fmt: skip
+    """Run question files (JSON Lines), each over its own documents, and report scores.
+
+    A set's documents come from --docs or from the `<set>.corpus` file next to it (see
+    tests/eval/README.md); they are indexed apart from your index, once, and reused.
 
     \b
-    Example:
-      assistant eval tests/eval/seeds_questions.jsonl --report report/ --baseline
+    Examples:
+      assistant eval tests/eval/manuals_test.jsonl --report report/ --baseline
+      assistant eval tests/eval/*_test.jsonl --report report/
+      assistant eval my_questions.jsonl --docs ~/Documents/handbook/
     """
-    from assistant.eval import evaluate, format_table
+    from assistant.eval import evaluate, format_sets_table, format_table
+    from assistant.eval_corpus import resolve_corpus
 
+    if out is not None and len(questions) > 1:
+        raise click.UsageError("--out takes one question file; with several, use --report DIR")
     assistant = _assistant()
-    _seed_if_empty(assistant)
-    summary = evaluate(
-        questions, assistant=assistant, out=out, report_dir=report, baseline=baseline
-    )
-    click.echo(format_table(summary))
+    summaries = {}
+    for path in questions:
+        if resolve_corpus(path, docs) is None:
+            _seed_if_empty(assistant)
+        folder = report / path.stem if report is not None and len(questions) > 1 else report
+        summary = evaluate(
+            path, assistant=assistant, docs=docs, out=out, report_dir=folder, baseline=baseline
+        )
+        if corpus := summary.get("corpus"):
+            click.echo(
+                f"{path.name}: {corpus['documents']} documents from {corpus['path']} "
+                f"({corpus['indexed']} indexed now, {corpus['unchanged']} already indexed "
+                f"in {corpus['data_dir']})",
+                err=True,
+            )
+        summaries[path.stem] = summary
+    if len(summaries) == 1:
+        click.echo(format_table(next(iter(summaries.values()))))
+    else:
+        click.echo(format_sets_table(summaries))
 
 
 if __name__ == "__main__":

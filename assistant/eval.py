@@ -2,8 +2,11 @@
 every answer with assistant.metrics, and write results, a summary table, a report and a chart.
 
     >>> from assistant.eval import evaluate
-    >>> summary = evaluate("tests/eval/seeds_questions.jsonl", report_dir="report", baseline=True)
+    >>> summary = evaluate("tests/eval/manuals_test.jsonl", report_dir="report", baseline=True)
     >>> print(format_table(summary))
+
+A set runs over its own corpus (assistant.eval_corpus: `--docs`, or the set's `.corpus` sidecar),
+indexed apart from the user's index; a set without one runs over the user's index.
 
 Questions go through `Assistant.stream`, the very path `ask` uses (with history for follow-ups).
 Retrieval metrics use the ranked chunks of the last top-level retrieval of each question, caught
@@ -35,8 +38,9 @@ from tqdm import tqdm
 from assistant.answer import Answer
 from assistant.api import Assistant
 from assistant.errors import ConfigError
-from assistant.metrics import Gold, Outcome, score, spans_of, summarize
-from assistant.report import beats_baseline, format_table, write_chart, write_report
+from assistant.eval_corpus import corpus_assistant, resolve_corpus, set_name
+from assistant.metrics import METRICS, Gold, Outcome, score, spans_of, summarize
+from assistant.report import SYSTEMS, beats_baseline, format_table, write_chart, write_report
 from assistant.settings import Settings
 from index.language import detect_language
 
@@ -337,6 +341,7 @@ def evaluate(
     *,
     assistant: Assistant | None = None,
     settings: Settings | None = None,
+    docs: str | Path | None = None,
     out: str | Path | None = None,
     report_dir: str | Path | None = None,
     baseline: bool | Baseline = False,
@@ -344,13 +349,21 @@ def evaluate(
 ) -> dict[str, Any]:
     """Run a question file through the assistant (and the peer baseline) and return the summary.
 
+    docs: the documents the questions are about (default: the set's `.corpus` sidecar); they are
+        indexed into a cached store of their own with assistant's models, and assistant's own
+        index is not used. Without either, the questions go to assistant's index (seeded if empty).
     out: RESULTS.jsonl, one line per question and system (default: report_dir/results.jsonl).
     report_dir: also write report.md, summary.json and scores.png there.
     baseline: True (or a ready Baseline) also runs stock llama-index on the same questions.
     """
     questions = load_questions(questions_path)
+    corpus_path = resolve_corpus(questions_path, docs)
     assistant = assistant or Assistant(settings)
-    assistant.ensure_seeded()
+    corpus = None
+    if corpus_path is not None:
+        assistant, corpus = corpus_assistant(corpus_path, assistant)
+    else:
+        assistant.ensure_seeded()
     _ = assistant.engine  # load the models now, so the first question's latency is a warm one
     results = Path(out) if out else Path(report_dir) / "results.jsonl" if report_dir else None
     records: dict[str, list[Record]] = {}
@@ -371,7 +384,7 @@ def evaluate(
                 )
             finally:
                 if peer is not baseline:  # ours: do not leave a copy of the chunks behind
-                    peer.clear()
+                    peer.drop()
     s = assistant.settings
     summary: dict[str, Any] = {name: summarize([r.scores for r in recs])
                                for name, recs in records.items()}  # fmt: skip
@@ -383,6 +396,8 @@ def evaluate(
             "date": datetime.now().astimezone().isoformat(timespec="seconds"),
             "machine": machine(),
             "questions": str(questions_path),
+            "set": set_name(questions_path),
+            "corpus": corpus.to_dict() if corpus else None,
             "models": {
                 "llm": s.models.llm_url or s.models.llm,
                 "embedder": s.models.embedder,
@@ -396,10 +411,29 @@ def evaluate(
     return summary
 
 
+def format_sets_table(summaries: dict[str, dict[str, Any]], *, markdown: bool = False) -> str:
+    """Several sets' summaries as one table: a row per set and system, a column per metric."""
+    header = ["set", "n", "system"] + [m.label for m in METRICS]
+    rows = [
+        [name, str(summary["n"]), system]
+        + ["–" if (v := summary[system].get(m.key)) is None else f"{v:.2f}" for m in METRICS]
+        for name, summary in summaries.items()
+        for system in SYSTEMS
+        if system in summary
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" if i in (0, 2) else f"{{:>{w}}}" for i, w in enumerate(widths))
+    return "\n".join(fmt.format(*row) for row in [header, *rows])
+
+
 __all__ = [
     "Question",
     "beats_baseline",
     "evaluate",
+    "format_sets_table",
     "format_table",
     "load_questions",
     "write_chart",

@@ -242,6 +242,13 @@ class ChunkStore:
             self._version += 1
             return stored.chunks if stored else 0
 
+    def drop(self) -> None:
+        """Delete both collections of this store (for throwaway stores, like the baseline's)."""
+        with self._lock:
+            for collection in (self._chunks, self._docs):
+                self._client.delete_collection(collection.name)
+            self._version += 1
+
     def sweep_orphans(self) -> int:
         """Delete chunks no manifest record vouches for (left by an interrupted ingest)."""
         # Read and delete under the lock: an add() in another thread writes its chunks before

@@ -1,6 +1,6 @@
 """Benchmark ingest and warm `ask` latency with the real bundled models (not a test).
 
-    .venv/bin/python scripts/benchmark.py [--n 20] [--questions tests/eval/seeds_questions.jsonl]
+    .venv/bin/python scripts/benchmark.py [--n 20] [--questions tests/eval/seeds_dev.jsonl]
 
 Indexes seeds/ into a fresh temporary data directory, then asks the first N answerable
 questions without history from the question file (these all reach the LLM unless the evidence
@@ -37,7 +37,7 @@ def main() -> int:
     parser.add_argument(
         "--questions",
         type=Path,
-        default=ROOT / "tests" / "eval" / "seeds_questions.jsonl",
+        default=ROOT / "tests" / "eval" / "seeds_dev.jsonl",
         help="JSON Lines question file",
     )
     args = parser.parse_args()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +15,19 @@ from assistant import Assistant, Settings
 from assistant.answer import Timings
 from assistant.baseline import Baseline, is_refusal
 from assistant.errors import ConfigError
-from assistant.eval import evaluate, format_table, load_questions
+from assistant.eval import evaluate, format_sets_table, format_table, load_questions
+from assistant.eval_corpus import corpus_key, default_corpus, resolve_corpus, set_name
+from assistant.metrics import normalize
+from index.ingest import expand_paths
+from index.loaders import load_document
 from index.store import ChunkStore
 
 EN = "004_fc025db9153bd9ca"
 SANCTIONS_SEED = f"{EN}.txt"
 TESTS = Path(__file__).resolve().parents[1]
 SEEDS = TESTS.parent / "seeds"
-BUNDLED = TESTS / "eval" / "seeds_questions.jsonl"
+EVAL = TESTS / "eval"
+BUNDLED = (EVAL / "seeds_dev.jsonl", EVAL / "seeds_test.jsonl")
 GOOD = {"id": "q1", "question": "When were the sanctions lifted?", "answers": ["July 2016"],
         "sources": [EN], "answerable": True, "lang": "en"}  # fmt: skip
 
@@ -95,7 +102,7 @@ def test_malformed_file_fails_before_any_model_loads(tmp_path: Path) -> None:
 
 
 def test_bundled_question_set_is_valid_and_covers_the_issue() -> None:
-    questions = load_questions(BUNDLED)
+    questions = [q for path in BUNDLED for q in load_questions(path)]
     assert len(questions) >= 40
     assert sum(not q.answerable for q in questions) >= 10
     assert {q.lang for q in questions} == {"en", "sv"}
@@ -298,3 +305,168 @@ def test_recorder_keeps_the_first_outermost_retrieval():
     assert r.names == ["en.txt", "sv.txt"]
     r.reset()
     assert r.names == [] and not r.recorded
+
+
+# --- the bundled sets: split, over their own corpora, gold answers found in the sources ---------
+
+SETS = sorted(p.stem for p in EVAL.glob("*.corpus"))
+NEW_SETS = ("seeds2", "manuals", "manuals_de")  # written with every gold answer from the sources
+
+
+def words(text: str) -> str:
+    """Normalised words only: "<gdebi>" and "GOsa²" in a page are words like any other."""
+    return " " + " ".join(re.findall(r"\w+", normalize(text))) + " "
+
+
+def source_texts(corpus: Path) -> dict[str, str]:
+    return {p.name: words(load_document(p).text) for p in expand_paths([corpus])[0]}
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_bundled_set_is_split_once_and_names_its_corpus(name: str) -> None:
+    dev, test = (load_questions(EVAL / f"{name}_{split}.jsonl") for split in ("dev", "test"))
+    assert not (EVAL / f"{name}.jsonl").exists()  # one source of truth: the split files
+    assert not {q.id for q in dev} & {q.id for q in test}
+    assert abs(len(dev) - len(test)) <= max(2, (len(dev) + len(test)) // 10)  # about 50/50
+    for split in (dev, test):
+        assert any(not q.answerable for q in split) and any(q.answerable for q in split)
+    corpus = default_corpus(EVAL / f"{name}_test.jsonl")
+    assert corpus is not None and corpus == default_corpus(EVAL / f"{name}_dev.jsonl")
+    names = [p.name for p in expand_paths([corpus])[0]]
+    for q in dev + test:
+        assert all(any(s in n for n in names) for s in q.sources), q.id
+
+
+@pytest.mark.parametrize("name", NEW_SETS)
+def test_gold_answers_occur_in_their_sources(name: str) -> None:
+    texts = source_texts(default_corpus(EVAL / f"{name}_test.jsonl"))
+    for split in ("dev", "test"):
+        for q in load_questions(EVAL / f"{name}_{split}.jsonl"):
+            if not q.answerable:
+                continue
+            sources = [t for n, t in texts.items() if any(s in n for s in q.sources)]
+            assert any(words(a) in t for a in q.answers for t in sources), q.id
+            # an answer that only restates the question must not count as correct
+            assert not any(words(a) in words(q.question) for a in q.answers), q.id
+
+
+def test_manuals_set_covers_the_issue() -> None:
+    qs = [q for split in ("dev", "test") for q in load_questions(EVAL / f"manuals_{split}.jsonl")]
+    assert len(qs) >= 60 and sum(not q.answerable for q in qs) >= 15
+    assert {q.lang for q in qs} == {"en", "sv"} and any(q.history for q in qs)
+    kinds = {q.id.split("-")[0] for q in qs}
+    assert kinds >= {"number", "name", "code", "howto", "yesno", "def", "unans", "follow"}
+    # cross-language both ways: Swedish questions over English pages and the other way round
+    assert any(q.lang == "sv" and "-x-" in q.id and "-en-" in q.sources[0] for q in qs)
+    assert any(q.lang == "en" and "-x-" in q.id and "-sv-" in q.sources[0] for q in qs)
+    german = [q for s in ("dev", "test") for q in load_questions(EVAL / f"manuals_de_{s}.jsonl")]
+    assert {q.lang for q in german} >= {"de"}
+
+
+def test_split_is_seeded_stratified_and_written_once(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("split_eval", TESTS.parent / "scripts" /
+                                                  "split_eval.py")  # fmt: skip
+    assert spec is not None and spec.loader is not None
+    split_eval = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(split_eval)
+    rows = [{**GOOD, "id": f"a{i}", "lang": "en" if i % 3 else "sv"} for i in range(20)]
+    rows += [{"id": f"u{i}", "question": "Why?", "answerable": False, "lang": "en"}
+             for i in range(6)]  # fmt: skip
+    path = write_lines(tmp_path / "demo.jsonl", *rows)
+    lines = path.read_text().splitlines()
+    dev, test = split_eval.split(lines, 7)
+    assert (dev, test) == split_eval.split(lines, 7)  # the seed decides
+    assert sorted(dev + test) == sorted(lines) and abs(len(dev) - len(test)) <= 1
+    assert sum('"u' in x for x in dev) == 3  # every kind halved
+    assert [lines.index(x) for x in dev] == sorted(lines.index(x) for x in dev)  # order kept
+    assert split_eval.main([str(path), "--seed", "7"]) == 0
+    assert not path.exists()
+    assert len(load_questions(tmp_path / "demo_dev.jsonl")) == len(dev)
+    write_lines(path, *rows)
+    assert split_eval.main([str(path)]) == 1  # a set is split only once
+
+
+# --- a set over its own corpus ---------------------------------------------------------------
+
+
+def test_set_names_and_sidecars(tmp_path: Path) -> None:
+    assert set_name("x/manuals_test.jsonl") == "manuals" == set_name("manuals_dev.jsonl")
+    assert set_name("manuals_de_test.jsonl") == "manuals_de"
+    assert set_name("my_questions.jsonl") == "my_questions"
+    docs = tmp_path / "corpora" / "handbook"
+    docs.mkdir(parents=True)
+    (tmp_path / "sets").mkdir()
+    questions = write_lines(tmp_path / "sets" / "hb_test.jsonl", GOOD)
+    assert default_corpus(questions) is None
+    (tmp_path / "sets" / "hb.corpus").write_text("# the handbook\n../corpora/handbook\n")
+    assert default_corpus(questions) == docs.resolve()
+    assert resolve_corpus(questions, tmp_path) == tmp_path.resolve()  # --docs wins
+    (tmp_path / "sets" / "hb.corpus").write_text("../corpora/missing\n")
+    with pytest.raises(ConfigError, match=r"hb.corpus: ../corpora/missing .* does not exist"):
+        default_corpus(questions)
+    with pytest.raises(ConfigError, match="no such file or folder"):
+        resolve_corpus(questions, tmp_path / "nowhere")
+
+
+def test_docs_indexes_into_its_own_cached_store_and_leaves_the_index_alone(
+    tmp_path: Path, assistant: Assistant, scripted_llm: Any
+) -> None:
+    assistant.ingest([SEEDS / SANCTIONS_SEED])  # the user's own index
+    before = assistant.store.documents()
+    docs = tmp_path / "handbook"
+    docs.mkdir()
+    (docs / "policy.txt").write_text("The sanctions were lifted in July 2016 by the board.\n")
+    path = write_lines(tmp_path / "questions.jsonl", GOOD | {"sources": ["policy"]})
+    scripted_llm._script["Question: When were the sanctions lifted?"].append(
+        "Sanctions were lifted in July 2016 [1].")  # fmt: skip
+
+    first = evaluate(path, assistant=assistant, docs=docs, out=tmp_path / "r.jsonl",
+                     progress=False)  # fmt: skip
+    answer = json.loads((tmp_path / "r.jsonl").read_text().splitlines()[0])["answer"]
+    assert answer["citations"][0]["source"].endswith("policy.txt")  # not the user's seed
+    assert first["ours"]["accuracy"] == 1.0
+    corpus = first["corpus"]
+    assert (corpus["documents"], corpus["indexed"], corpus["unchanged"]) == (1, 1, 0)
+    store_dir = Path(corpus["data_dir"])
+    assert store_dir.parent == Path(assistant.settings.data_dir) / "eval"
+    assert (store_dir / "chroma").is_dir()
+    assert assistant.store.documents() == before  # the user's index: not seeded, not changed
+
+    second = evaluate(path, assistant=assistant, docs=docs, progress=False)
+    assert second["corpus"]["key"] == corpus["key"]
+    assert (second["corpus"]["indexed"], second["corpus"]["unchanged"]) == (0, 1)  # no re-embed
+    (docs / "policy.txt").write_text("The sanctions were lifted in July 2016 by the council.\n")
+    assert corpus_key(docs, assistant.settings) != corpus["key"]  # new content, new store
+
+
+def test_baseline_leaves_no_collections_behind(
+    tmp_path: Path, assistant: Assistant, scripted_llm: Any
+) -> None:
+    import chromadb
+
+    docs = tmp_path / "handbook"
+    docs.mkdir()
+    (docs / "policy.txt").write_text("The sanctions were lifted in July 2016 by the board.\n")
+    path = write_lines(tmp_path / "questions.jsonl", GOOD | {"sources": ["policy"]})
+    summary = evaluate(path, assistant=assistant, docs=docs, baseline=True, progress=False)
+    assert summary["baseline"]["accuracy"] == 1.0
+    client = chromadb.PersistentClient(
+        path=str(Path(summary["corpus"]["data_dir"]) / "chroma"),
+        settings=chromadb.Settings(anonymized_telemetry=False),
+    )
+    names = [getattr(c, "name", c) for c in client.list_collections()]
+    assert names and not [n for n in names if "__baseline" in n]
+
+
+def test_format_sets_table() -> None:
+    row = {"accuracy": 0.5, "refusal_accuracy": None}
+    summaries = {"manuals_test": {"n": 4, "ours": row, "baseline": row},
+                 "seeds_test": {"n": 2, "ours": row}}  # fmt: skip
+    table = format_sets_table(summaries).splitlines()
+    assert table[0].split()[:4] == ["set", "n", "system", "acc"]
+    assert [r.split()[:3] for r in table[1:]] == [
+        ["manuals_test", "4", "ours"],
+        ["manuals_test", "4", "baseline"],
+        ["seeds_test", "2", "ours"],
+    ]
+    assert "| set | n | system |" in format_sets_table(summaries, markdown=True)
