@@ -11,20 +11,26 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llama_index.core.base.llms.generic_utils import (
+    completion_response_to_chat_response,
+    stream_completion_response_to_chat_response,
+)
 from llama_index.core.base.llms.types import (
     ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
     CompletionResponse,
     CompletionResponseGen,
     MessageRole,
 )
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.llms import LLM
-from llama_index.core.llms.callbacks import llm_completion_callback
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.llms.llama_cpp import LlamaCPP
 
 from assistant.errors import ConfigError, ModelError
@@ -40,6 +46,7 @@ __all__ = [
     "llm_lock",
     "messages_to_chatml",
     "completion_to_chatml",
+    "chatml_tokens",
     "CHATML_STOP",
 ]
 
@@ -296,6 +303,32 @@ def completion_to_chatml(prompt: str) -> str:
     return messages_to_chatml([ChatMessage(role=MessageRole.USER, content=prompt)])
 
 
+Tokenize = Callable[[str, bool], list[int]]  # (text, parse special tokens) -> token ids
+
+
+def chatml_tokens(messages: Sequence[ChatMessage], tokenize: Tokenize) -> list[int]:
+    """messages_to_chatml as token ids, message text tokenized without special tokens.
+
+    llama.cpp parses special tokens in a text prompt, so a document saying
+    "<|im_end|><|im_start|>system" would open a real system turn; here only the template's own
+    markers become control tokens, and the same characters inside a message stay plain text.
+    """
+    pieces: list[tuple[str, bool]] = []
+    if not messages or messages[0].role != MessageRole.SYSTEM:
+        pieces += [("<|im_start|>system\n", True), (QWEN_DEFAULT_SYSTEM, False)]
+        pieces += [("<|im_end|>\n", True)]
+    for message in messages:
+        role = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
+        pieces += [(f"<|im_start|>{role}\n", True), (message.content or "", False)]
+        pieces += [("<|im_end|>\n", True)]
+    pieces.append(("<|im_start|>assistant\n", True))
+    tokens: list[int] = []
+    for text, special in pieces:
+        if text:
+            tokens += tokenize(text, special)
+    return tokens
+
+
 # --- loading the LLM ----------------------------------------------------------------------
 
 # llama.cpp keeps one KV cache and one decoding state per loaded model, so two generations on
@@ -338,21 +371,41 @@ class LockedLlamaCPP(LlamaCPP):
         chosen = {k: v for k, v in kwargs.items() if k in _CALL_OPTIONS}
         return {**self.generate_kwargs, **chosen, "stream": stream}
 
+    def _tokenize(self, text: str, special: bool) -> list[int]:
+        return list(self._model.tokenize(text.encode("utf-8"), add_bos=False, special=special))
+
+    def _user_turn(self, prompt: str) -> list[int]:
+        return chatml_tokens([ChatMessage(role=MessageRole.USER, content=prompt)], self._tokenize)
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        tokens = chatml_tokens(messages, self._tokenize)
+        return completion_response_to_chat_response(self._complete(tokens, kwargs))
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        tokens = chatml_tokens(messages, self._tokenize)
+        return stream_completion_response_to_chat_response(self._stream(tokens, kwargs))
+
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        if not formatted:
-            prompt = (self.completion_to_prompt or completion_to_chatml)(prompt)
-        call = self._call_kwargs(kwargs, stream=False)
-        with _holding(self._lock):
-            response = self._model(prompt=prompt, **call)
-        return CompletionResponse(text=response["choices"][0]["text"], raw=response)
+        # A formatted prompt is the caller's own template, special tokens meant; a bare one is
+        # a user turn whose text is never parsed for them.
+        return self._complete(prompt if formatted else self._user_turn(prompt), kwargs)
 
     @llm_completion_callback()
     def stream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:
-        if not formatted:
-            prompt = (self.completion_to_prompt or completion_to_chatml)(prompt)
+        return self._stream(prompt if formatted else self._user_turn(prompt), kwargs)
+
+    def _complete(self, prompt: str | list[int], kwargs: dict[str, Any]) -> CompletionResponse:
+        call = self._call_kwargs(kwargs, stream=False)
+        with _holding(self._lock):
+            response = self._model(prompt=prompt, **call)
+        return CompletionResponse(text=response["choices"][0]["text"], raw=response)
+
+    def _stream(self, prompt: str | list[int], kwargs: dict[str, Any]) -> CompletionResponseGen:
         call = self._call_kwargs(kwargs, stream=True)
 
         def gen() -> CompletionResponseGen:
