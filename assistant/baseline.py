@@ -89,7 +89,7 @@ class Baseline:
     def build(self) -> int:
         """(Re)index the assistant's current chunks in the baseline collection; returns how many."""
         nodes = []
-        for stored in self.assistant.store.nodes():
+        for stored in self.assistant.store.iter_nodes():
             meta = stored.metadata
             keep = {k: meta.get(k, "") for k in ("doc_id", "source", "name", "title", "date",
                                                  "language", "start", "end")}  # fmt: skip
@@ -122,9 +122,7 @@ class Baseline:
 
     def clear(self) -> None:
         """Empty the baseline collection (it only lives for one evaluation)."""
-        stale = [n.node_id for n in self.store.vector_store.get_nodes(node_ids=None)]
-        if stale:
-            self.store.vector_store.delete_nodes(node_ids=stale)
+        self.store.clear()
         self._engine = None
 
     def drop(self) -> None:

@@ -10,20 +10,13 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
+from index.config import IndexSettings
 
 REFUSAL_EN = "I cannot answer that from the documents."
 REFUSAL_SV = "Det kan jag inte svara på utifrån dokumenten."
 REFUSALS = {"en": REFUSAL_EN, "sv": REFUSAL_SV}
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class ChunkingSettings(BaseModel):
-    """How cleaned documents are cut into chunks."""
-
-    chunk_tokens: int = Field(160, ge=16, description="Target chunk size in tiktoken tokens.")
-    overlap_tokens: int = Field(40, ge=0, description="Tokens shared by consecutive chunks.")
-    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens.")
 
 
 class ModelSettings(BaseModel):
@@ -88,38 +81,24 @@ class UISettings(BaseModel):
         return value
 
 
-class Settings(BaseSettings):
-    """Everything configurable; environment variables use the ASSISTANT_ prefix."""
+class Settings(BaseSettings, IndexSettings):
+    """Everything configurable; environment variables use the ASSISTANT_ prefix.
+
+    The index's fields (data_dir, chroma_url, collection, store_batch, chunking, ingest) come
+    from index.config.IndexSettings, so a Settings is what index/ functions take.
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore"
     )
 
-    data_dir: Path = Field(
-        default_factory=lambda: Path(platformdirs.user_data_dir("assistant")),
-        description="Folder holding the persistent Chroma store (ASSISTANT_DATA_DIR).",
-    )
-    chroma_url: str | None = Field(
-        None,
-        description="URL of a Chroma server, e.g. http://127.0.0.1:8000 (ASSISTANT_CHROMA_URL). "
-        "When unset, an embedded persistent store in data_dir is used.",
-    )
-    collection: str = Field("documents", description="Chroma collection name.")
     seeds_dir: Path = Field(
         PROJECT_ROOT / "seeds", description="Documents indexed when the store is empty."
     )
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt template folder.")
-    chunking: ChunkingSettings = Field(default_factory=lambda: ChunkingSettings())
     models: ModelSettings = Field(default_factory=lambda: ModelSettings())
     retrieval: RetrievalSettings = Field(default_factory=lambda: RetrievalSettings())
     ui: UISettings = Field(default_factory=lambda: UISettings())
-
-    @field_validator("chroma_url")
-    @classmethod
-    def _url_has_scheme(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("chroma_url must start with http:// or https://")
-        return value or None
 
 
 def load_settings(**overrides: object) -> Settings:

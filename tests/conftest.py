@@ -6,7 +6,7 @@ import hashlib
 import math
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,14 @@ class QueuedLLM(CustomLLM):
 
     def queue(self, *replies: str) -> None:
         self._replies.extend(replies)
+
+    def assert_all_used(self) -> None:
+        """Fail if a queued reply was never asked for: the code took a path the test did not
+        mean to test (the fake_llm fixture calls this when the test ends)."""
+        if self._replies:
+            raise AssertionError(
+                f"QueuedLLM: {len(self._replies)} queued replies were never used: {self._replies!r}"
+            )
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -137,8 +145,10 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def fake_llm() -> QueuedLLM:
-    return QueuedLLM()
+def fake_llm() -> Iterator[QueuedLLM]:
+    llm = QueuedLLM()
+    yield llm
+    llm.assert_all_used()
 
 
 @pytest.fixture

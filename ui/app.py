@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant import Answer, Assistant, AssistantError, Timings
 from assistant.settings import quiet_environment
+from index.ingest import IngestProgress
 
 quiet_environment()  # gradio reads GRADIO_ANALYTICS_ENABLED and the HF switches when imported
 
@@ -178,8 +179,9 @@ class Handlers:
             return None, fmt.notice("Choose files to upload."), rows, choices, self.status(session)
         staged, backups = _stage(paths, self.uploads_dir)
 
-        def report(done: int, total: int, name: str) -> None:
-            progress((done, total), desc=f"Indexing {name}" if name else "Indexed", unit="files")
+        def report(p: IngestProgress) -> None:
+            desc = f"Indexing {p.current}" if p.current else "Indexed"
+            progress((p.files_done, p.files_total), desc=desc, unit="files")
 
         try:
             result = self.assistant.ingest(staged, progress=report)

@@ -82,9 +82,15 @@ def test_out_of_scope_question_is_refused_without_asking_the_llm(make, fake_llm)
     assert fake_llm.prompts == []
 
 
-def test_llm_saying_paris_is_never_shown(make):
+def test_llm_saying_paris_is_never_shown(make, fake_llm, tmp_path):
+    # A document about France's capital that never names it: the question passes the gate, so
+    # the model's "Paris" (from its own knowledge) reaches the citation check.
+    note = tmp_path / "summit.txt"
+    note.write_text("The summit was held in the capital of France in March 2016.\n")
     a = make("Paris is the capital of France [1].")
-    answer = a.ask("What is the capital of France of the sanctions?")
+    a.ingest([note])
+    answer = a.ask("Which city is the capital of France?")
+    assert fake_llm.prompts and "capital of France" in fake_llm.prompts[-1]
     assert "Paris" not in answer.text
 
 

@@ -133,28 +133,34 @@ QUESTIONS = [
 ]  # fmt: skip
 
 
-def script() -> dict[str, list[str]]:
-    """Replies for our engine (answer prompt ends "Answer in English.") and for the baseline."""
-    rewrite = "What did Erdogan offer to pay when the sanctions were lifted?"
-    return {
-        "Rewrite the last question": [rewrite],
-        "<Standalone question>": [rewrite],
-        "Question: When were the sanctions lifted?": ["Sanctions were lifted in July 2016 [1]."],
-        "Question: What did Erdogan offer to pay": ["Erdogan offered to pay compensation [1]."],
-        "Question: How many soldiers": ["Twelve soldiers were injured [1]."],
-        "Question: What is the capital": ["Paris is the capital of France [1]."],
-        "Query: When were the sanctions lifted?": ["They were lifted in July 2016 [1]."],
-        "Query: What did Erdogan offer to pay": ["He offered compensation [1]."],
-        "Query: How many soldiers": ["11 soldiers were injured [2]."],
-        "Query: What is the capital": ["Paris is the capital of France [1]."],
-    }  # fmt: skip
+# Replies for our engine (answer prompt ends "Answer in English.") and for the baseline, keyed
+# by a piece of the prompt they answer. Every reply must be asked for: ours refuses the capital of
+# France before asking the model, so only the baseline has a reply for it.
+REWRITE = "What did Erdogan offer to pay when the sanctions were lifted?"
+OURS = {
+    "Question: When were the sanctions lifted?": ["Sanctions were lifted in July 2016 [1]."],
+    "Rewrite the last question": [REWRITE],
+    "Question: What did Erdogan offer to pay": ["Erdogan offered to pay compensation [1]."],
+    "Question: How many soldiers": ["Twelve soldiers were injured [1]."],
+}
+BASELINE = {
+    "<Standalone question>": [REWRITE],
+    "Query: When were the sanctions lifted?": ["They were lifted in July 2016 [1]."],
+    "Query: What did Erdogan offer to pay": ["He offered compensation [1]."],
+    "Query: How many soldiers": ["11 soldiers were injured [2]."],
+    "Query: What is the capital": ["Paris is the capital of France [1]."],
+}  # fmt: skip
 
 
 @pytest.fixture
 def scripted_llm(fake_llm: Any) -> Any:
-    """conftest's QueuedLLM, but with one reply queue per question, chosen by the prompt."""
+    """conftest's QueuedLLM, but with one reply queue per prompt piece (the test calls `use`);
+    fails the test if a reply was never asked for."""
 
     class ScriptedLLM(type(fake_llm)):  # type: ignore[misc]
+        def use(self, script: dict[str, list[str]]) -> None:
+            self._script = {key: list(replies) for key, replies in script.items()}
+
         def _next(self, prompt: str) -> str:
             self._prompts.append(prompt)
             for key, replies in self._script.items():
@@ -162,9 +168,14 @@ def scripted_llm(fake_llm: Any) -> Any:
                     return replies.pop(0)
             raise AssertionError(f"ScriptedLLM got an unexpected prompt:\n{prompt}")
 
+        def assert_all_used(self) -> None:
+            unused = {key: replies for key, replies in self._script.items() if replies}
+            assert not unused, f"ScriptedLLM: replies never asked for: {unused}"
+
     llm = ScriptedLLM()
-    llm._script = script()
-    return llm
+    llm.use({})
+    yield llm
+    llm.assert_all_used()
 
 
 @pytest.fixture
@@ -185,6 +196,7 @@ def baseline(assistant: Assistant, chroma_client: Any, unique_collection: str) -
 def test_evaluate_end_to_end_writes_results_and_report(
     tmp_path: Path, assistant: Assistant, baseline: Baseline
 ) -> None:
+    assistant.llm.use({**OURS, **BASELINE})
     path = write_lines(tmp_path / "questions.jsonl", *QUESTIONS)
     report = tmp_path / "report"
     summary = evaluate(path, assistant=assistant, report_dir=report, baseline=baseline,
@@ -210,7 +222,8 @@ def test_evaluate_end_to_end_writes_results_and_report(
     # "Twelve" is in no evidence: the engine drops it and quotes the evidence instead
     wrong = ours["q-wrong"]["answer"]
     assert "Twelve" not in wrong["answer"] and wrong["removed"] and wrong["mode"] == "quoted"
-    assert ours["q-wrong"]["scores"]["correct"] == int("11" in wrong["answer"])
+    assert ours["q-wrong"]["scores"]["correct"] == 1  # the quote holds the right number
+    assert [c["quote"] for c in wrong["citations"] if " 11 " in c["quote"]]
     assert ours["u-france"]["scores"]["refusal_correct"] == 1
 
     peer = {x["id"]: x for x in lines if x["system"] == "baseline"}
@@ -235,6 +248,8 @@ def test_evaluate_end_to_end_writes_results_and_report(
 def test_evaluate_without_baseline_writes_only_our_rows(
     tmp_path: Path, assistant: Assistant
 ) -> None:
+    key = "Question: When were the sanctions lifted?"
+    assistant.llm.use({key: OURS[key]})
     path = write_lines(tmp_path / "questions.jsonl", GOOD)
     out = tmp_path / "out" / "results.jsonl"
     summary = evaluate(path, assistant=assistant, out=out, progress=False)
