@@ -25,8 +25,8 @@ __all__ = [
     "Timings",
 ]
 
-# Loaded on first use: index/ modules import assistant.errors, and importing the whole engine
-# from here at that point would be circular (and slow for `assistant -h`).
+# Loaded on first use: importing the engine (llama-index, Chroma, torch) takes seconds, and
+# `assistant -h` or `from assistant import AssistantError` should not pay for it.
 _LAZY = {
     "Answer": "assistant.answer",
     "Citation": "assistant.answer",

@@ -1,31 +1,21 @@
-"""One exception tree; every message says how to fix the problem."""
+"""One exception tree; every message says how to fix the problem.
+
+The root and the errors the index raises are defined in index/errors.py (the lower layer) and
+are the same classes here, so `except AssistantError` catches everything either package raises.
+"""
 
 from __future__ import annotations
 
+from index.errors import AssistantError, ConfigError, DocumentError, ModelError, StoreError
 
-class AssistantError(Exception):
-    """Base class for every error this package raises on purpose."""
-
-
-class ConfigError(AssistantError):
-    """A setting is missing or invalid."""
-
-
-class StoreError(AssistantError):
-    """The vector store cannot be opened, read or written."""
-
-
-class ModelError(AssistantError):
-    """A model (LLM or embedder) cannot be found, verified or run."""
-
-
-class DocumentError(AssistantError):
-    """A document cannot be read or indexed."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"{path}: {reason}")
+__all__ = [
+    "AssistantError",
+    "ConfigError",
+    "DocumentError",
+    "ModelError",
+    "PromptError",
+    "StoreError",
+]
 
 
 class PromptError(ConfigError):

@@ -1,8 +1,7 @@
-"""Retrieval: dense (Chroma) and BM25 retrievers fused by reciprocal rank, via llama-index."""
+"""Retrieval: dense (Chroma) and BM25 (SQLite FTS5) retrievers fused by reciprocal rank, via
+llama-index."""
 
 from __future__ import annotations
-
-import threading
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -10,10 +9,10 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
-from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
-from llama_index.retrievers.bm25 import BM25Retriever
 
+from index.bm25 import query_terms
 from index.store import ChunkStore
 
 # English and Swedish function words: BM25 should match on names, numbers and content words,
@@ -52,8 +51,37 @@ def query_bundle(
     return QueryBundle(query_str="\n".join(lines), custom_embedding_strs=embedded)
 
 
+class KeywordRetriever(BaseRetriever):
+    """BM25 over the store's persisted keyword index (index/bm25.py), current documents only."""
+
+    def __init__(self, store: ChunkStore, *, top_k: int = 6, language: str | None = None) -> None:
+        super().__init__()
+        self._store = store
+        self._top_k = top_k
+        self._language = language
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        terms = query_terms(query_bundle.query_str, STOPWORDS)
+        # Rows of a version being written or just replaced can rank too: ask for more, keep
+        # the current ones.
+        hits = self._store.keyword_search(terms, self._top_k * 2, self._language)
+        current = self._store.manifest([h.doc_id for h in hits])
+        hits = [h for h in hits if current.get(h.doc_id) == h.content_hash][: self._top_k]
+        nodes = {n.node_id: n for n in self._store.get_nodes([h.chunk_id for h in hits])}
+        return [
+            NodeWithScore(node=nodes[h.chunk_id], score=h.score)
+            for h in hits
+            if h.chunk_id in nodes
+        ]
+
+
 class HybridRetriever(BaseRetriever):
-    """Dense + BM25 over the store's complete documents, rebuilt when the documents change."""
+    """Dense (Chroma) + BM25 (the store's FTS5 index) fused by reciprocal rank.
+
+    Nothing is built from all chunks: both indexes live in the store and change with it, so a
+    question costs the same at 100 or 100,000 chunks, and start-up loads nothing. Every hit is
+    checked against the manifest, so a removed or replaced document is never returned.
+    """
 
     def __init__(
         self, store: ChunkStore, embedder: BaseEmbedding, llm: LLM, *, top_k: int = 6
@@ -63,82 +91,55 @@ class HybridRetriever(BaseRetriever):
         self._embedder = embedder
         self._llm = llm
         self._top_k = top_k
-        self._fingerprint: tuple[tuple[str, str], ...] | None = None
-        self._fusion: QueryFusionRetriever | None = None
-        self._by_language: dict[str, QueryFusionRetriever | None] = {}
-        self._nodes: list[BaseNode] = []
-        self._corpus = ""
-        self._lock = threading.Lock()
+        self.dense, self.keyword, self._fusion = self._fuse(None)
+        self._by_language: dict[str, QueryFusionRetriever] = {}
+        self._corpus: tuple[str, str] | None = None  # (store generation, text)
 
-    def _fuse(self, nodes: list[BaseNode], language: str | None) -> QueryFusionRetriever | None:
-        """Dense + BM25 over nodes (all, or one language's), fused by reciprocal rank."""
+    def _fuse(
+        self, language: str | None
+    ) -> tuple[BaseRetriever, KeywordRetriever, QueryFusionRetriever]:
         top_k = self._top_k
+        filters = None
         if language is not None:
-            nodes = [n for n in nodes if n.metadata.get("language") == language]
-            # A question in another language ranks these chunks poorly (English-only embedder,
-            # no shared words for BM25); the evidence selector's anchors pick from more.
+            # A question in another language ranks these chunks poorly; the evidence
+            # selector's anchors pick from more.
             top_k *= CROSS_LANGUAGE_DEPTH
-        if not nodes:
-            return None
-        filters = (
-            MetadataFilters(filters=[MetadataFilter(key="language", value=language)])
-            if language is not None
-            else None
-        )
+            filters = MetadataFilters(filters=[MetadataFilter(key="language", value=language)])
         dense = VectorStoreIndex.from_vector_store(
             self._store.vector_store, embed_model=self._embedder
         ).as_retriever(similarity_top_k=top_k * 2, filters=filters)
-        sparse = BM25Retriever(
-            nodes=list(nodes),
-            similarity_top_k=min(top_k, len(nodes)),
-            language=sorted(STOPWORDS),  # type: ignore[arg-type]  # bm25s takes a list
-        )
-        return QueryFusionRetriever(
-            [dense, sparse],
+        keyword = KeywordRetriever(self._store, top_k=top_k, language=language)
+        fusion = QueryFusionRetriever(
+            [dense, keyword],
             llm=self._llm,  # never called: num_queries=1 generates no extra queries
             mode=FUSION_MODES.RECIPROCAL_RANK,
             similarity_top_k=top_k,
             num_queries=1,
             use_async=False,
         )
+        return dense, keyword, fusion
 
-    def _build(
-        self, manifest: dict[str, str], language: str | None = None
-    ) -> QueryFusionRetriever | None:
-        fingerprint = tuple(sorted(manifest.items()))
-        with self._lock:
-            if fingerprint != self._fingerprint:
-                self._nodes = list[BaseNode](self._store.nodes())
-                self._corpus = "\n".join(n.get_content() for n in self._nodes)
-                self._fusion = self._fuse(self._nodes, None)
-                self._by_language = {}
-                self._fingerprint = fingerprint
-            if language is None:
-                return self._fusion
-            if language not in self._by_language:
-                self._by_language[language] = self._fuse(self._nodes, language)
-            return self._by_language[language]
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return self._current(self._fusion.retrieve(query_bundle))
 
-    def corpus_text(self) -> str:
-        """All indexed text (of the nodes BM25 was last built from), for term look-ups."""
-        self._build(self._store.manifest())
-        return self._corpus
+    def retrieve_language(self, query_bundle: QueryBundle, language: str) -> list[NodeWithScore]:
+        """Retrieve from the documents in one language only (for cross-language answers)."""
+        if language not in self._by_language:
+            self._by_language[language] = self._fuse(language)[2]
+        return self._current(self._by_language[language].retrieve(query_bundle))
 
     def languages(self) -> set[str]:
         """Languages of the indexed documents."""
         return {d.language for d in self._store.documents()}
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return self._run(query_bundle, None)
+    def corpus_text(self) -> str:
+        """All indexed text, for term look-ups (read batch by batch, cached until a change)."""
+        generation = self._store.generation()
+        if self._corpus is None or self._corpus[0] != generation:
+            text = "\n".join(n.get_content() for n in self._store.iter_nodes())
+            self._corpus = (generation, text)
+        return self._corpus[1]
 
-    def retrieve_language(self, query_bundle: QueryBundle, language: str) -> list[NodeWithScore]:
-        """Retrieve from the documents in one language only (for cross-language answers)."""
-        return self._run(query_bundle, language)
-
-    def _run(self, query_bundle: QueryBundle, language: str | None) -> list[NodeWithScore]:
-        manifest = self._store.manifest()
-        fusion = self._build(manifest, language) if manifest else None
-        if fusion is None:
-            return []
-        found = fusion.retrieve(query_bundle)
-        return [n for n in found if self._store.is_valid(n.node, manifest)]  # type: ignore[arg-type]
+    def _current(self, found: list[NodeWithScore]) -> list[NodeWithScore]:
+        fresh = {id(n) for n in self._store.fresh([hit.node for hit in found])}
+        return [hit for hit in found if id(hit.node) in fresh]

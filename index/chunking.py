@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from index.errors import ConfigError
+
 if TYPE_CHECKING:
     import tiktoken
 
@@ -79,7 +81,7 @@ def _is_boundary(text: str, match: re.Match[str], line_end: int) -> bool:
         if token in _ABBREVIATIONS:
             return False
         if len(token) == 1 and token.isalpha():
-            return False  # an initial: "Vladimir V. Putin"
+            return False  # an initial: "John F. Kennedy"
     return True
 
 
@@ -136,10 +138,6 @@ def _encoding(name: str) -> tiktoken.Encoding:
     try:
         return tiktoken.get_encoding(name)
     except Exception as exc:  # requests' ConnectionError, ValueError for an unknown name, ...
-        # Imported here: assistant/__init__ imports the engine, which imports split_sentences
-        # from this module, so a top-level import would make `import index.chunking` circular.
-        from assistant.errors import ConfigError
-
         raise ConfigError(
             f"tiktoken encoding {name!r} is not available offline ({type(exc).__name__}): use "
             "the default 'cl100k_base', or set TIKTOKEN_CACHE_DIR to a folder holding its BPE file"

@@ -6,9 +6,11 @@ Pure functions, no I/O. Dates are ISO strings: "2017", "2017-03" or "2017-03-02"
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import date, datetime, timedelta
 
 __all__ = [
+    "DateAnchors",
     "month_number",
     "normalize_date",
     "parse_date_header",
@@ -214,13 +216,45 @@ def _anchor_day(text: str, doc_year: int | None, doc_month: int | None) -> tuple
         return None
 
 
+class DateAnchors:
+    """The explicit day + month mentions of one text, found in one pass.
+
+    `before(pos)` stands in for `text[:pos]` as the context of resolve_relative_dates: the
+    anchor "two days later" counts from is the last such mention before the sentence, so passing
+    the whole prefix for every sentence made date notes quadratic in the document's length.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for m in _ANCHOR.finditer(text):
+            self._starts.append(m.start())
+            self._ends.append(m.end())
+
+    def before(self, pos: int) -> str:
+        """A short text whose last anchor is the last anchor of text[:pos] ("" if none)."""
+        i = bisect_left(self._starts, pos) - 1  # the last mention starting before pos
+        if i < 0:
+            return ""
+        start, end = self._starts[i], self._ends[i]
+        if end <= pos:
+            return self._text[start:end]
+        # The mention runs past pos ("27 June\n\n2016 ..." cut at the paragraph): the cut text
+        # may still hold a shorter one ("27 June"); else the mention before it counts.
+        if _ANCHOR.search(self._text, start, pos):
+            return self._text[start:pos]
+        return self._text[self._starts[i - 1] : self._ends[i - 1]] if i > 0 else ""
+
+
 def resolve_relative_dates(
     sentence: str, doc_date: str | None, context: str = ""
 ) -> list[tuple[str, str]]:
     """Return (phrase, resolved) for relative dates in `sentence`, e.g. ("förra året", "2016").
 
-    `doc_date` anchors year-relative phrases; `context` (the text before the sentence) supplies
-    the explicit date that "two days later" counts from.
+    `doc_date` anchors year-relative phrases; `context` (the text before the sentence, or
+    DateAnchors.before of the sentence's offset) supplies the explicit date that "two days
+    later" counts from.
     """
     year, doc_month = _doc_year_month(doc_date)
     found: list[tuple[int, int, str]] = []

@@ -7,16 +7,18 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from assistant.errors import DocumentError
 from index.clean import clean_text
+from index.config import IngestSettings
 from index.dates import normalize_date, parse_date_header, split_front_matter
+from index.errors import DocumentError
+from index.html_text import decode_html, html_text
 from index.language import detect_language
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "Document",
+    "check_size",
     "document_id",
     "file_sha256",
     "guess_title",
@@ -120,57 +122,10 @@ def _extract_text(raw: bytes, path: str, markdown: bool) -> _Extracted:
     return _Extracted(text=text, title=title)
 
 
-_DROP_TAGS = (
-    "script", "style", "nav", "footer", "header", "aside", "form",
-    "noscript", "template", "iframe", "svg", "head",
-)  # fmt: skip
-_BLOCK_TAGS = (
-    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li",
-    "blockquote", "pre", "figcaption", "caption", "td", "th", "dt", "dd", "tr", "table",
-    "ul", "ol", "dl", "figure", "address",
-)  # fmt: skip
-# Private-use characters mark breaks while BeautifulSoup flattens the tree.
-_BLOCK_BREAK = "\ue000"
-_LINE_BREAK = "\ue001"
-_DATE_METAS: tuple[dict[str, Any], ...] = (
-    {"name": "date"},
-    {"property": "article:published_time"},
-    {"name": "article:published_time"},
-    {"name": "dcterms.date"},
-    {"name": "DC.date"},
-    {"name": "pubdate"},
-    {"itemprop": "datePublished"},
-)
-
-
 def _extract_html(raw: bytes, path: str) -> _Extracted:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    title_tag = soup.find("title") or soup.find("h1")
-    title = " ".join(title_tag.get_text().split()) if title_tag else None
-    date = None
-    for attrs in _DATE_METAS:
-        meta = soup.find("meta", attrs=attrs)
-        if meta is not None and (date := normalize_date(meta.get("content"))):
-            break
-    if date is None and (time_tag := soup.find("time", attrs={"datetime": True})) is not None:
-        date = normalize_date(time_tag.get("datetime"))
-    for tag in soup.find_all(list(_DROP_TAGS)):
-        tag.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with(_LINE_BREAK)
-    for tag in soup.find_all(list(_BLOCK_TAGS)):
-        tag.insert_before(_BLOCK_BREAK)
-        tag.insert_after(_BLOCK_BREAK)
-    # Inline markup and source line wraps become single spaces; blocks become paragraphs.
-    blocks = []
-    for block in soup.get_text().split(_BLOCK_BREAK):
-        lines = [" ".join(line.split()) for line in block.split(_LINE_BREAK)]
-        if text := "\n".join(line for line in lines if line):
-            blocks.append(text)
-    text = "\n\n".join(blocks)
-    return _Extracted(text=text, title=title or None, date=date)
+    page = html_text(decode_html(raw))
+    date = next(filter(None, map(normalize_date, page.date_candidates)), None)
+    return _Extracted(text=page.text, title=page.title, date=date)
 
 
 def _extract_pdf(raw: bytes, path: str) -> _Extracted:
@@ -203,14 +158,30 @@ def _extract_pdf(raw: bytes, path: str) -> _Extracted:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def load_document(path: str | Path) -> Document:
+def check_size(path: Path, limits: IngestSettings) -> None:
+    """Refuse a file over the size limit before reading it, naming the limit and its setting."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # reading it will say what is wrong
+    if size > limits.max_file_mb * 1_000_000:
+        raise DocumentError(
+            str(path),
+            f"file is {size / 1_000_000:,.1f} MB, over the {limits.max_file_mb:g} MB limit per "
+            "file: split it, or raise the limit with ASSISTANT_INGEST__MAX_FILE_MB",
+        )
+
+
+def load_document(path: str | Path, limits: IngestSettings | None = None) -> Document:
     """Read, clean and describe one file; raise DocumentError saying what to do on failure."""
+    limits = limits or IngestSettings()
     name = str(path)
     file = Path(path)
     if not file.exists():
         raise DocumentError(name, "no such file: check the path")
     if file.is_dir():
         raise DocumentError(name, "is a folder: pass the files inside it")
+    check_size(file, limits)
     try:
         raw = file.read_bytes()
     except OSError as exc:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import TextNode
 from pydantic import PrivateAttr
 
 from assistant.settings import Settings
 from index.chunking import chunk_document
-from index.ingest import IngestReport, expand_paths, ingest
+from index.ingest import IngestProgress, IngestReport, expand_paths, ingest
 from index.loaders import load_document
 from index.store import ChunkStore, node_for_chunk
 
@@ -70,7 +74,12 @@ def _ingest(paths: list[Any], store: ChunkStore, embedder: Any, settings: Settin
 
 def _chunk_ids(store: ChunkStore) -> set[str]:
     """Every chunk id in the Chroma collection, whether a manifest record vouches for it or not."""
-    return set(store._chunks.get()["ids"])
+    return set(store._chunks.get(include=[])["ids"])
+
+
+def _nodes(store: ChunkStore) -> list[TextNode]:
+    """Chunk nodes of the completely indexed documents."""
+    return list(store.iter_nodes())
 
 
 def _names(paths: tuple[str, ...]) -> list[str]:
@@ -78,23 +87,30 @@ def _names(paths: tuple[str, ...]) -> list[str]:
 
 
 def test_seeds_are_added_once_then_cost_nothing(store, embedder, settings):
-    progress: list[tuple[int, int, str]] = []
-    first = _ingest([SEEDS], store, embedder, settings, progress=lambda *a: progress.append(a))
+    progress: list[IngestProgress] = []
+    first = _ingest([SEEDS], store, embedder, settings, progress=progress.append)
 
     assert _names(first.added) == [SV_SEED.name, EN_SEED.name]
     assert first.updated == first.unchanged == first.failed == ()
-    assert first.chunks == store.chunk_count() == len(store.nodes()) == len(embedder.texts)
-    assert progress[0] == (0, 2, SV_SEED.name) and progress[-1] == (2, 2, "")
+    assert first.chunks == len(_nodes(store)) == len(embedder.texts)
+    assert sum(d.chunks for d in store.documents()) == first.chunks
+    start, end = progress[0], progress[-1]
+    assert (start.files_done, start.files_total, start.chunks, start.current) == (
+        0, 2, 0, SV_SEED.name
+    )  # fmt: skip
+    assert (end.files_done, end.files_total, end.chunks, end.current) == (2, 2, first.chunks, "")
+    assert end.bytes_done == end.bytes_total == sum(p.stat().st_size for p in (EN_SEED, SV_SEED))
+    assert end.chunks_per_s > 0
     assert first.summary().startswith("2 added, 0 updated, 0 unchanged; ")
-    assert any(SANCTIONS in n.text for n in store.nodes())
-    embedded, version, ids = len(embedder.texts), store.version, _chunk_ids(store)
+    assert any(SANCTIONS in n.text for n in _nodes(store))
+    embedded, generation, ids = len(embedder.texts), store.generation(), _chunk_ids(store)
 
     second = _ingest(SEEDS.iterdir(), store, embedder, settings)
 
     assert _names(second.unchanged) == [SV_SEED.name, EN_SEED.name]
     assert second.added == second.updated == second.failed == () and second.chunks == 0
     assert len(embedder.texts) == embedded  # no embedding work
-    assert store.version == version and _chunk_ids(store) == ids  # no store writes
+    assert store.generation() == generation and _chunk_ids(store) == ids  # no store writes
 
 
 def test_changed_file_is_updated_and_its_old_chunks_are_gone(store, embedder, settings, tmp_path):
@@ -102,8 +118,8 @@ def test_changed_file_is_updated_and_its_old_chunks_are_gone(store, embedder, se
     copy.parent.mkdir()
     shutil.copy(EN_SEED, copy)
     _ingest([copy, SV_SEED], store, embedder, settings)
-    old_ids = {n.node_id for n in store.nodes() if n.metadata["name"] == copy.name}
-    swedish = {n.node_id for n in store.nodes() if n.metadata["name"] == SV_SEED.name}
+    old_ids = {n.node_id for n in _nodes(store) if n.metadata["name"] == copy.name}
+    swedish = {n.node_id for n in _nodes(store) if n.metadata["name"] == SV_SEED.name}
     assert old_ids and swedish
 
     text = copy.read_text(encoding="utf-8")
@@ -113,7 +129,7 @@ def test_changed_file_is_updated_and_its_old_chunks_are_gone(store, embedder, se
     assert report.updated == (str(copy.resolve()),)
     assert report.unchanged == (str(SV_SEED.resolve()),) and report.added == ()
     assert not old_ids & _chunk_ids(store)
-    nodes = store.nodes()
+    nodes = _nodes(store)
     assert any("lifted in August 2016" in n.text for n in nodes)
     assert not any("July 2016" in n.text for n in nodes)
     assert swedish <= {n.node_id for n in nodes}  # the other document is untouched
@@ -161,7 +177,7 @@ def test_each_bad_file_is_reported_and_the_good_ones_indexed(store, embedder, se
 
 def test_a_later_ingest_with_failures_loses_nothing(store, embedder, settings, tmp_path):
     first = _ingest([SEEDS], store, embedder, settings)
-    before = {n.node_id for n in store.nodes()}
+    before = {n.node_id for n in _nodes(store)}
     files = _bad_batch(tmp_path / "batch")
 
     later = _ingest(
@@ -171,7 +187,7 @@ def test_a_later_ingest_with_failures_loses_nothing(store, embedder, settings, t
 
     assert later.indexed == () and len(later.failed) == 5
     assert {d.name for d in store.documents()} == {Path(p).name for p in first.added}
-    assert {n.node_id for n in store.nodes()} == before
+    assert {n.node_id for n in _nodes(store)} == before
 
 
 def test_an_indexed_file_that_turns_bad_keeps_its_last_good_version(
@@ -180,13 +196,13 @@ def test_an_indexed_file_that_turns_bad_keeps_its_last_good_version(
     path = tmp_path / "note.txt"
     path.write_text(NOTE, encoding="utf-8")
     _ingest([path], store, embedder, settings)
-    before = {n.node_id for n in store.nodes()}
+    before = {n.node_id for n in _nodes(store)}
 
     path.write_bytes(b"")
     report = _ingest([path], store, embedder, settings)
 
     assert report.failed == ((str(path.resolve()), "file is empty"),)
-    assert {n.node_id for n in store.nodes()} == before
+    assert {n.node_id for n in _nodes(store)} == before
 
 
 def test_folders_are_searched_recursively_without_hidden_files(store, embedder, settings, tmp_path):
@@ -221,7 +237,7 @@ def test_an_embedder_crash_leaves_the_previous_version_intact(store, embedder, s
     shutil.copy(EN_SEED, copy)
     _ingest([copy], store, embedder, settings)
     (old,) = store.documents()
-    old_nodes = {n.node_id: n.text for n in store.nodes()}
+    old_nodes = {n.node_id: n.text for n in _nodes(store)}
 
     copy.write_text(copy.read_text(encoding="utf-8").replace("July 2016", "May 2016"), "utf-8")
     # One text per batch, failing on the second: the crash comes mid-document.
@@ -231,24 +247,29 @@ def test_an_embedder_crash_leaves_the_previous_version_intact(store, embedder, s
     assert len(crashing.texts) == 1
 
     assert store.documents() == [old]
-    assert {n.node_id: n.text for n in store.nodes()} == old_nodes
+    assert {n.node_id: n.text for n in _nodes(store)} == old_nodes
     assert _chunk_ids(store) == set(old_nodes)  # nothing of the new version was written
 
     report = _ingest([copy], store, embedder, settings)
     assert report.updated == (str(copy.resolve()),)
-    assert any("lifted in May 2016" in n.text for n in store.nodes())
+    assert any("lifted in May 2016" in n.text for n in _nodes(store))
 
 
-def test_ingest_sweeps_leftovers_of_an_interrupted_run(store, embedder, settings, tmp_path):
+def test_ingest_sweeps_leftovers_of_an_interrupted_run(
+    store, embedder, settings, tmp_path, monkeypatch
+):
     _ingest([SV_SEED], store, embedder, settings)
     kept = _chunk_ids(store)
-    # Chunks of a document whose ingest died before its manifest record was written.
+    # Chunks of a document whose ingest process died before its manifest record was written.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
     doc = load_document(EN_SEED)
     chunks = chunk_document(doc)
     vectors = embedder.inner.get_text_embedding_batch([c.text for c in chunks])
-    store.vector_store.add(
-        [node_for_chunk(doc, c, v) for c, v in zip(chunks, vectors, strict=True)]
-    )
+    with monkeypatch.context() as patch:
+        patch.setattr("index.store._owner", lambda: f"{socket.gethostname()}:{child.pid}")
+        store.begin([doc])
+    store.write([node_for_chunk(doc, c, v) for c, v in zip(chunks, vectors, strict=True)])
     assert _chunk_ids(store) == kept | {c.id for c in chunks}
 
     report = _ingest([tmp_path / "nothing-here"], store, embedder, settings)

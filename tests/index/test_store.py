@@ -53,9 +53,15 @@ def _add(store: ChunkStore, doc: Document, embedder: Any) -> list[Chunk]:
     return chunks
 
 
+def _current(store: ChunkStore) -> list[TextNode]:
+    """The chunk nodes of completely indexed documents (what retrieval may return)."""
+    return list(store.iter_nodes())
+
+
 def _raw_chunks(store: ChunkStore) -> dict[str, dict[str, Any]]:
     """Every chunk record in the Chroma collection, valid or not: id -> metadata."""
-    got = store._chunks.get(include=["metadatas"])
+    collection = getattr(store._chunks, "_collection", store._chunks)  # unwrap _LimitedCollection
+    got = collection.get(include=["metadatas"])
     return dict(zip(got["ids"], got["metadatas"], strict=True))
 
 
@@ -95,7 +101,8 @@ def test_added_documents_are_listed_with_their_details(store, fake_embedder):
     assert stored_sv.chunks == len(sv_chunks) > 1
     indexed_at = datetime.fromisoformat(stored_en.indexed_at)
     assert before <= indexed_at <= datetime.now(UTC) + timedelta(seconds=1)
-    assert store.chunk_count() == len(en_chunks) + len(sv_chunks) == len(_raw_chunks(store))
+    assert sum(d.chunks for d in listed) == len(en_chunks) + len(sv_chunks)
+    assert len(_raw_chunks(store)) == len(en_chunks) + len(sv_chunks)
     assert store.get(en.doc_id) == stored_en
     assert store.get("0000000000000000") is None
 
@@ -105,8 +112,12 @@ def test_nodes_hold_exact_chunk_texts_and_metadata(store, fake_embedder, tmp_pat
     chunks = _add(store, doc, fake_embedder)
     assert len(chunks) > 2
 
-    nodes = {n.node_id: n for n in store.nodes()}
+    nodes = {n.node_id: n for n in _current(store)}
     assert set(nodes) == {c.id for c in chunks}
+    assert store.get_nodes([chunks[1].id, "unknown", chunks[0].id]) == [
+        nodes[chunks[1].id],
+        nodes[chunks[0].id],
+    ]
     for chunk in chunks:
         node = nodes[chunk.id]
         meta = node.metadata
@@ -122,7 +133,6 @@ def test_nodes_hold_exact_chunk_texts_and_metadata(store, fake_embedder, tmp_pat
         # Only the chunk text is embedded or shown; metadata stays out of both.
         assert node.get_content(MetadataMode.EMBED) == chunk.text
         assert node.get_content(MetadataMode.LLM) == chunk.text
-        assert store.is_valid(node)
 
 
 def test_one_embedding_per_chunk_is_required(store, fake_embedder, tmp_path):
@@ -137,19 +147,19 @@ def test_new_version_replaces_the_old_chunks(store, fake_embedder, tmp_path):
     path = _write(tmp_path / "notes.md", NOTE_V1)
     v1 = load_document(path)
     v1_chunks = _add(store, v1, fake_embedder)
-    version = store.version
+    generation = store.generation()
 
     v2 = load_document(_write(path, NOTE_V2))
     assert v2.doc_id == v1.doc_id and v2.content_hash != v1.content_hash
     v2_chunks = _add(store, v2, fake_embedder)
 
-    assert store.version > version
+    assert store.generation() != generation
     raw = _raw_chunks(store)
     assert set(raw) == {c.id for c in v2_chunks}
     assert not set(raw) & {c.id for c in v1_chunks}  # no stale chunk left
     (stored,) = store.documents()
     assert stored.content_hash == v2.content_hash and stored.chunks == len(v2_chunks)
-    texts = [n.text for n in store.nodes()]
+    texts = [n.text for n in _current(store)]
     assert any("half past eight" in t for t in texts)
     assert not any("at nine every" in t for t in texts)
 
@@ -167,66 +177,91 @@ def test_remove_drops_chunks_and_manifest_record(store, fake_embedder, tmp_path)
     drop = load_document(SV_SEED)
     keep_chunks = _add(store, keep, fake_embedder)
     drop_chunks = _add(store, drop, fake_embedder)
-    version = store.version
+    generation = store.generation()
 
     assert store.remove(drop.doc_id) == len(drop_chunks)
 
-    assert store.version > version
+    assert store.generation() != generation
     assert [d.doc_id for d in store.documents()] == [keep.doc_id]
     assert store.get(drop.doc_id) is None
     assert set(_raw_chunks(store)) == {c.id for c in keep_chunks}
-    assert {n.metadata["doc_id"] for n in store.nodes()} == {keep.doc_id}
+    assert {n.metadata["doc_id"] for n in _current(store)} == {keep.doc_id}
+    assert store.keyword_search(["sanktionerna"], 5) == []
     assert store.remove(drop.doc_id) == 0  # already gone
 
 
 # -- interrupted ingests -----------------------------------------------------------------------
 
 
-def test_chunks_without_manifest_record_are_invisible_and_swept(store, fake_embedder, tmp_path):
+def _dead_pid() -> int:
+    """The pid of a process that has exited: the owner of a write killed half-way."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _write_as(store: ChunkStore, doc: Document, embedder: Any, pid: int, monkeypatch) -> list:
+    """Journal and write doc's chunks as process pid would, without committing them."""
+    chunks = _chunks(doc)
+    vectors = embedder.get_text_embedding_batch([c.text for c in chunks])
+    nodes = [node_for_chunk(doc, c, v) for c, v in zip(chunks, vectors, strict=True)]
+    with monkeypatch.context() as patch:
+        patch.setattr("index.store._owner", lambda: f"{socket.gethostname()}:{pid}")
+        store.begin([doc])
+    store.write(nodes)
+    return nodes
+
+
+def test_chunks_of_a_killed_write_are_invisible_and_swept(
+    store, fake_embedder, tmp_path, monkeypatch
+):
     kept = load_document(_write(tmp_path / "kept.md", NOTE_V1))
     kept_chunks = _add(store, kept, fake_embedder)
-    # An ingest that died after writing chunks but before the manifest record.
     half = load_document(EN_SEED)
-    half_chunks = _chunks(half)
-    vectors = fake_embedder.get_text_embedding_batch([c.text for c in half_chunks])
-    store.vector_store.add(
-        [node_for_chunk(half, c, v) for c, v in zip(half_chunks, vectors, strict=True)]
-    )
-    assert len(_raw_chunks(store)) == len(kept_chunks) + len(half_chunks)
+    half_nodes = _write_as(store, half, fake_embedder, _dead_pid(), monkeypatch)
+    assert len(_raw_chunks(store)) == len(kept_chunks) + len(half_nodes)
 
     assert [d.doc_id for d in store.documents()] == [kept.doc_id]
     assert store.get(half.doc_id) is None
-    assert {n.node_id for n in store.nodes()} == {c.id for c in kept_chunks}
-    orphan = TextNode(text="x", metadata={"doc_id": half.doc_id, "content_hash": half.content_hash})
-    assert not store.is_valid(orphan)
+    assert {n.node_id for n in _current(store)} == {c.id for c in kept_chunks}
+    assert store.fresh(half_nodes) == []
 
-    assert store.sweep_orphans() == len(half_chunks)
+    assert store.sweep_orphans() == len(half_nodes)
     assert set(_raw_chunks(store)) == {c.id for c in kept_chunks}
+    assert store.keywords.count() == len(kept_chunks)  # its BM25 rows went too
     assert store.sweep_orphans() == 0
 
 
 def test_chunks_of_an_unrecorded_new_version_are_invisible_and_swept(
-    store, fake_embedder, tmp_path
+    store, fake_embedder, tmp_path, monkeypatch
 ):
     path = _write(tmp_path / "notes.md", NOTE_V1)
     v1 = load_document(path)
     v1_chunks = _add(store, v1, fake_embedder)
     # The ingest of v2 died after its chunks: the manifest still points at v1's content hash.
     v2 = load_document(_write(path, NOTE_V2))
-    v2_chunks = _chunks(v2)
-    vectors = fake_embedder.get_text_embedding_batch([c.text for c in v2_chunks])
-    v2_nodes = [node_for_chunk(v2, c, v) for c, v in zip(v2_chunks, vectors, strict=True)]
-    store.vector_store.add(v2_nodes)
+    v2_nodes = _write_as(store, v2, fake_embedder, _dead_pid(), monkeypatch)
 
     (stored,) = store.documents()
     assert stored.content_hash == v1.content_hash and stored.chunks == len(v1_chunks)
-    nodes = store.nodes()
-    assert {n.node_id for n in nodes} == {c.id for c in v1_chunks}
-    assert all(store.is_valid(n) for n in nodes)
-    assert not any(store.is_valid(n) for n in v2_nodes)
+    assert {n.node_id for n in _current(store)} == {c.id for c in v1_chunks}
+    assert store.fresh(v2_nodes) == []
 
-    assert store.sweep_orphans() == len(v2_chunks)
+    assert store.sweep_orphans() == len(v2_nodes)
     assert set(_raw_chunks(store)) == {c.id for c in v1_chunks}
+
+
+def test_the_sweep_leaves_a_live_process_s_write_alone(store, fake_embedder, monkeypatch):
+    """Another process still writing: its chunks are uncommitted, not orphaned (issue 11)."""
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        nodes = _write_as(store, load_document(EN_SEED), fake_embedder, writer.pid, monkeypatch)
+        assert store.sweep_orphans() == 0
+        assert set(_raw_chunks(store)) == {n.node_id for n in nodes}
+    finally:
+        writer.kill()
+        writer.wait()
+    assert store.sweep_orphans() == len(nodes)  # once it is gone, they are
 
 
 class _FailingUpsert:
@@ -242,9 +277,7 @@ class _FailingUpsert:
         raise RuntimeError("power cut")
 
 
-def test_a_crash_before_the_manifest_write_keeps_the_old_version(
-    store, fake_embedder, tmp_path, monkeypatch
-):
+def test_a_failed_manifest_write_keeps_the_old_version(store, fake_embedder, tmp_path, monkeypatch):
     path = _write(tmp_path / "notes.md", NOTE_V1)
     v1 = load_document(path)
     v1_chunks = _add(store, v1, fake_embedder)
@@ -257,14 +290,14 @@ def test_a_crash_before_the_manifest_write_keeps_the_old_version(
 
     (stored,) = store.documents()
     assert stored.content_hash == v1.content_hash
-    assert {n.node_id for n in store.nodes()} == {c.id for c in v1_chunks}
+    assert set(_raw_chunks(store)) == {c.id for c in v1_chunks}  # v2's chunks were dropped
     # Retrying the same version succeeds and leaves exactly its chunks.
     v2_chunks = _add(store, v2, fake_embedder)
     assert set(_raw_chunks(store)) == {c.id for c in v2_chunks}
     assert store.documents()[0].content_hash == v2.content_hash
 
 
-def test_a_crash_while_re_adding_the_same_text_keeps_the_chunks(
+def test_a_failed_write_of_the_same_text_keeps_the_chunks(
     store, fake_embedder, tmp_path, monkeypatch
 ):
     """A file whose bytes changed but whose cleaned text did not (e.g. only its footer)."""
@@ -276,12 +309,13 @@ def test_a_crash_while_re_adding_the_same_text_keeps_the_chunks(
         raise RuntimeError("power cut")
 
     with monkeypatch.context() as patch:
-        patch.setattr(ChunkStore, "_write_nodes", crash)
+        patch.setattr(ChunkStore, "write", crash)
         with pytest.raises(RuntimeError, match="power cut"):
             _add(store, same_text, fake_embedder)
 
     assert [d.chunks for d in store.documents()] == [len(chunks)]
-    assert {n.node_id for n in store.nodes()} == {c.id for c in chunks}
+    assert {n.node_id for n in _current(store)} == {c.id for c in chunks}
+    assert store.keywords.count() == len(chunks)
 
 
 def test_a_sweep_during_an_add_does_not_delete_the_new_chunks(
@@ -289,23 +323,128 @@ def test_a_sweep_during_an_add_does_not_delete_the_new_chunks(
 ):
     """A sweep from another thread must not judge chunks written before their manifest record."""
     doc = load_document(_write(tmp_path / "notes.md", NOTE_V1))
-    original_write = ChunkStore._write_nodes
+    original_write = ChunkStore.write
     sweeps: list[threading.Thread] = []
 
     def write_then_sweep_elsewhere(self: ChunkStore, nodes: list) -> None:
         original_write(self, nodes)
         sweep = threading.Thread(target=store.sweep_orphans)
         sweep.start()
-        sweep.join(timeout=0.5)  # long enough for the sweep to read the collection
+        sweep.join(timeout=10)
         sweeps.append(sweep)
 
-    monkeypatch.setattr(ChunkStore, "_write_nodes", write_then_sweep_elsewhere)
+    monkeypatch.setattr(ChunkStore, "write", write_then_sweep_elsewhere)
     chunks = _add(store, doc, fake_embedder)
-    sweeps[0].join(timeout=10)
     assert not sweeps[0].is_alive()
 
     assert [d.chunks for d in store.documents()] == [len(chunks)]
-    assert {n.node_id for n in store.nodes()} == {c.id for c in chunks}
+    assert {n.node_id for n in _current(store)} == {c.id for c in chunks}
+
+
+# -- scale: batches below Chroma's SQLite variable limit, BM25 kept in step -------------------
+
+
+class _LimitedCollection:
+    """A Chroma collection that fails like Chroma's SQLite past `limit` variables, in small."""
+
+    def __init__(self, collection: Any, limit: int, calls: list[int]) -> None:
+        self._collection, self._limit, self._calls = collection, limit, calls
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+    def _check(self, ids: Any) -> None:
+        if ids is not None:
+            self._calls.append(len(ids))
+            if len(ids) > self._limit:
+                raise RuntimeError("too many SQL variables")
+
+    def get(self, ids: Any = None, **kwargs: Any) -> Any:
+        self._check(ids)
+        got = self._collection.get(ids=ids, **kwargs)
+        # Reading metadata or text of more rows than the limit binds one variable per row.
+        if set(kwargs.get("include", ["metadatas"])) - {"embeddings"}:
+            self._check(got["ids"])
+        return got
+
+    def delete(self, ids: Any = None, **kwargs: Any) -> Any:
+        self._check(ids)
+        return self._collection.delete(ids=ids, **kwargs)
+
+    def upsert(self, ids: Any, **kwargs: Any) -> Any:
+        self._check(ids)
+        return self._collection.upsert(ids=ids, **kwargs)
+
+
+class _LimitedClient:
+    def __init__(self, client: Any, limit: int) -> None:
+        self._client, self._limit, self.calls = client, limit, []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def get_or_create_collection(self, *args: Any, **kwargs: Any) -> Any:
+        collection = self._client.get_or_create_collection(*args, **kwargs)
+        return _LimitedCollection(collection, self._limit, self.calls)
+
+
+def test_every_read_write_and_delete_over_many_ids_is_batched(
+    settings, chroma_client, unique_collection, fake_embedder, tmp_path
+):
+    """Chroma's SQLite refuses more than 32,766 variables; here the limit is 10 and batches 7.
+
+    The old store read every chunk in one call (`nodes()`), as BM25 start-up did, and failed
+    with "too many SQL variables" at 36k chunks; every call below would exceed the limit.
+    """
+    limited = _LimitedClient(chroma_client, limit=10)
+    small = settings.model_copy(update={"store_batch": 7})
+    store = ChunkStore(small, client=limited, collection=unique_collection)
+    docs = [load_document(_write(tmp_path / f"n{i:02}.md", NOTE_V1 + f"\nNote {i}.\n"))
+            for i in range(12)]  # fmt: skip
+    big = load_document(EN_SEED)
+    big_chunks = _add(store, big, fake_embedder)
+    assert len(big_chunks) > 10
+    for doc in docs:
+        _add(store, doc, fake_embedder)
+
+    assert len(store.documents()) == 13  # the manifest read in batches
+    nodes = list(store.iter_nodes(committed=False))
+    assert len(nodes) == len(_raw_chunks(store)) > 40
+    assert len(store.fresh(nodes)) == len(nodes)
+    assert len(store.get_nodes([n.node_id for n in nodes])) == len(nodes)
+    assert store.sync_keywords() == 0
+    store.keywords.clear()  # as after a crash between the two writes, or an old store
+    store._synced = None
+    assert store.sync_keywords() == 13 and store.keywords.count() == len(nodes)
+
+    assert store.remove(big.doc_id) == len(big_chunks)
+    assert not {c.id for c in big_chunks} & set(_raw_chunks(store))
+    bigger = dataclasses.replace(big, content_hash="f" * 64)  # a new version: old chunks go
+    _add(store, bigger, fake_embedder)
+    _add(store, dataclasses.replace(bigger, content_hash="e" * 64), fake_embedder)
+    assert store.manifest([big.doc_id]) == {big.doc_id: "e" * 64}
+    hashes = {m["content_hash"] for m in _raw_chunks(store).values() if m["doc_id"] == big.doc_id}
+    assert hashes == {"e" * 64}
+    assert limited.calls and max(limited.calls) <= 7
+
+
+def test_bm25_follows_documents_written_by_another_process(
+    store, settings, chroma_client, unique_collection, fake_embedder, tmp_path
+):
+    """Two processes, one Chroma server, each its own data_dir: BM25 reconciles by generation."""
+    other = ChunkStore(
+        settings.model_copy(update={"data_dir": tmp_path / "elsewhere"}),
+        client=chroma_client,
+        collection=unique_collection,
+    )
+    doc = load_document(EN_SEED)
+    _add(other, doc, fake_embedder)
+    hits = store.keyword_search(["sanctions", "lifted"], 3)
+    assert hits and {h.doc_id for h in hits} == {doc.doc_id}
+    assert store.sync_keywords() == 0  # nothing changed since: one read, no work
+
+    other.remove(doc.doc_id)
+    assert store.keyword_search(["sanctions", "lifted"], 3) == []
 
 
 # -- configuration and data directories ------------------------------------------------------
@@ -334,8 +473,8 @@ def test_data_directories_are_independent_and_persistent(tmp_path, fake_embedder
 
     assert [d.doc_id for d in store_a.documents()] == [doc_a.doc_id]
     assert [d.doc_id for d in store_b.documents()] == [doc_b.doc_id]
-    assert {n.metadata["doc_id"] for n in store_a.nodes()} == {doc_a.doc_id}
-    assert {n.metadata["doc_id"] for n in store_b.nodes()} == {doc_b.doc_id}
+    assert {n.metadata["doc_id"] for n in _current(store_a)} == {doc_a.doc_id}
+    assert {n.metadata["doc_id"] for n in _current(store_b)} == {doc_b.doc_id}
     assert (tmp_path / "a" / "chroma").is_dir() and (tmp_path / "b" / "chroma").is_dir()
 
     # Close the clients so that re-opening reads from disk rather than a cached in-process system.
@@ -344,7 +483,8 @@ def test_data_directories_are_independent_and_persistent(tmp_path, fake_embedder
     reopened = ChunkStore(settings_a)
     try:
         assert [d.doc_id for d in reopened.documents()] == [doc_a.doc_id]
-        assert {n.node_id for n in reopened.nodes()} == {c.id for c in chunks_a}
+        assert {n.node_id for n in _current(reopened)} == {c.id for c in chunks_a}
+        assert reopened.keyword_search(["sanctions"], 1)  # the BM25 file persisted too
         assert reopened._chunks.configuration["hnsw"]["space"] == "cosine"
     finally:
         reopened._client.close()
@@ -441,7 +581,7 @@ def test_ingest_and_retrieve_through_a_chroma_server(chroma_server, fake_embedde
     report = ingest([SEEDS], store=store, embedder=fake_embedder, settings=settings)
     assert sorted(Path(p).name for p in report.added) == [SV_SEED.name, EN_SEED.name]
     assert report.failed == ()
-    assert store.chunk_count() == report.chunks == len(store.nodes())
+    assert sum(d.chunks for d in store.documents()) == report.chunks == len(_current(store))
 
     retriever = HybridRetriever(store, fake_embedder, fake_llm, top_k=4)
     found = retriever.retrieve(query_bundle("When were the sanctions lifted?"))
