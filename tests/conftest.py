@@ -59,6 +59,11 @@ class QueuedLLM(CustomLLM):
                 f"QueuedLLM: {len(self._replies)} queued replies were never used: {self._replies!r}"
             )
 
+    def discard_unused(self) -> list[str]:
+        """Drop and return the replies not asked for, where asking the model is optional."""
+        unused, self._replies = self._replies, []
+        return unused
+
     @property
     def metadata(self) -> LLMMetadata:
         return LLMMetadata(model_name="queued-fake", context_window=4096, num_output=128)
