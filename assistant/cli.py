@@ -16,6 +16,7 @@ from assistant.settings import quiet_environment
 
 if TYPE_CHECKING:
     from assistant.answer import Answer
+    from index.ingest import IngestProgress
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -81,6 +82,35 @@ def main() -> None:
     """
 
 
+class _IngestBar:
+    """Ingest progress on stderr, on a terminal only: files, chunks, chunks/s, time left."""
+
+    def __init__(self, file: Any = None) -> None:
+        from tqdm import tqdm
+
+        # Counted in bytes, so the time left weighs a big file by its size; smoothing=0 takes
+        # the rate over the whole run, which steadies the estimate between files.
+        self._bar = tqdm(
+            total=0, unit="B", unit_scale=True, smoothing=0, file=file or sys.stderr, disable=None,
+            bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
+        )  # fmt: skip
+
+    def __call__(self, p: IngestProgress) -> None:
+        bar = self._bar
+        bar.total = p.bytes_total
+        name = "".join(c if c.isprintable() else "?" for c in p.current)  # one line, always
+        current = f" {name}" if name else ""
+        bar.set_description_str(
+            f"{p.files_done}/{p.files_total} files, {p.chunks} chunks, "
+            f"{p.chunks_per_s:.0f} chunks/s{current}",
+            refresh=False,
+        )
+        bar.update(p.bytes_done - bar.n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
 @main.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_errors_as_usage
@@ -92,7 +122,11 @@ def ingest(paths: tuple[Path, ...]) -> None:
       assistant ingest seeds/ ~/Documents/report.pdf
     """
     assistant = _assistant()
-    report = assistant.ingest(paths)
+    bar = _IngestBar()
+    try:
+        report = assistant.ingest(paths, progress=bar)
+    finally:
+        bar.close()
     for path in report.added:
         click.echo(f"added     {path}")
     for path in report.updated:
