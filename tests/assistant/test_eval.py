@@ -403,6 +403,8 @@ def test_split_is_seeded_stratified_and_written_once(tmp_path: Path) -> None:
 
 # --- a set over its own corpus ---------------------------------------------------------------
 
+ANSWER = "Sanctions were lifted in July 2016 [1]."
+
 
 def test_set_names_and_sidecars(tmp_path: Path) -> None:
     assert set_name("x/manuals_test.jsonl") == "manuals" == set_name("manuals_dev.jsonl")
@@ -432,8 +434,7 @@ def test_docs_indexes_into_its_own_cached_store_and_leaves_the_index_alone(
     docs.mkdir()
     (docs / "policy.txt").write_text("The sanctions were lifted in July 2016 by the board.\n")
     path = write_lines(tmp_path / "questions.jsonl", GOOD | {"sources": ["policy"]})
-    scripted_llm._script["Question: When were the sanctions lifted?"].append(
-        "Sanctions were lifted in July 2016 [1].")  # fmt: skip
+    scripted_llm.use({"Question: When were the sanctions lifted?": [ANSWER, ANSWER]})  # 2 runs
 
     first = evaluate(path, assistant=assistant, docs=docs, out=tmp_path / "r.jsonl",
                      progress=False)  # fmt: skip
@@ -463,6 +464,8 @@ def test_baseline_leaves_no_collections_behind(
     docs.mkdir()
     (docs / "policy.txt").write_text("The sanctions were lifted in July 2016 by the board.\n")
     path = write_lines(tmp_path / "questions.jsonl", GOOD | {"sources": ["policy"]})
+    scripted_llm.use({"Question: When were the sanctions lifted?": [ANSWER],
+                      "Query: When were the sanctions lifted?": [ANSWER]})  # fmt: skip
     summary = evaluate(path, assistant=assistant, docs=docs, baseline=True, progress=False)
     assert summary["baseline"]["accuracy"] == 1.0
     client = chromadb.PersistentClient(
@@ -485,3 +488,32 @@ def test_format_sets_table() -> None:
         ["seeds_test", "2", "ours"],
     ]
     assert "| set | n | system |" in format_sets_table(summaries, markdown=True)
+
+
+def test_cli_runs_several_sets_each_over_its_own_documents(
+    tmp_path: Path, assistant: Assistant, scripted_llm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from assistant import cli
+
+    monkeypatch.setattr(cli, "_assistant", lambda **_: assistant)
+    (tmp_path / "handbook").mkdir()
+    (tmp_path / "handbook" / "policy.txt").write_text("The sanctions were lifted in July 2016.\n")
+    (tmp_path / "hb.corpus").write_text("handbook\n")
+    hb = write_lines(tmp_path / "hb_test.jsonl", GOOD | {"sources": ["policy"]})
+    own = write_lines(tmp_path / "own_test.jsonl", GOOD)  # no sidecar: the user's index
+    scripted_llm.use({"Question: When were the sanctions lifted?": [ANSWER, ANSWER]})  # 2 sets
+
+    result = CliRunner().invoke(cli.main, ["eval", str(hb), str(own), "--report",
+                                           str(tmp_path / "report")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "hb_test.jsonl: 1 documents from" in result.stderr  # indexed apart
+    assert "indexed the bundled seeds" in result.stderr  # the set without a corpus
+    rows = [line.split()[:3] for line in result.stdout.splitlines()]
+    assert rows == [["set", "n", "system"], ["hb_test", "1", "ours"], ["own_test", "1", "ours"]]
+    assert (tmp_path / "report" / "hb_test" / "report.md").exists()
+    assert [d.name for d in assistant.store.documents()] == sorted(p.name for p in SEEDS.iterdir())
+
+    result = CliRunner().invoke(cli.main, ["eval", str(hb), str(own), "--out", "x.jsonl"])
+    assert result.exit_code == 2 and "--out takes one question file" in result.output
