@@ -1,17 +1,17 @@
 """Answering: a llama-index query engine that retrieves, selects evidence, asks the LLM and checks.
 
-The flow per question: retrieve (hybrid) → select evidence sentences → decide from evidence
-scores whether the documents can answer at all → let the LLM write a short cited answer →
-check every sentence against its cited span → fall back to a quoted sentence or a refusal →
-if that refused, try once more with the documents in the other language.
+The flow per question: retrieve (hybrid, multilingual embeddings) → select evidence sentences →
+decide from evidence scores whether the documents can answer at all → let the LLM write a
+short cited answer → check every sentence against its cited span → fall back to a quoted
+sentence (with the short answer, in the question's language) or a refusal.
 The pure decisions live in assistant.compose; this module runs the stages.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.base.response.schema import Response
@@ -20,16 +20,18 @@ from llama_index.core.llms import LLM
 from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import QueryBundle
 
-from assistant.compose import LANGUAGE_NAMES, answerability, compose, unmentioned
+from assistant.citations import Verifier
+from assistant.compose import ComposeSettings, answerability, compose
 from assistant.evidence import Evidence, EvidenceSelector, to_evidence
 from assistant.prompts import Prompt
 from assistant.retrieval import HybridRetriever, query_bundle
+from assistant.safety import neutralize
 from assistant.schema import Answer, Citation, Prepared, Timings
-from assistant.settings import REFUSALS, Settings
-from assistant.translate import translate
+from assistant.settings import Settings
 from index.language import detect_language
+from index.languages import get_language, supported_languages
 
-__all__ = ["LANGUAGE_NAMES", "Answer", "Citation", "CitedQueryEngine", "Prepared", "Timings"]
+__all__ = ["Answer", "Citation", "CitedQueryEngine", "Prepared", "Timings"]
 
 
 class CitedQueryEngine(CustomQueryEngine):
@@ -55,68 +57,53 @@ class CitedQueryEngine(CustomQueryEngine):
         started = started if started is not None else time.perf_counter()
         standalone = (standalone or question).strip()
         language = detect_language(standalone)
-        english = self.translate(standalone) if language != "en" else None
-        evidence = self._evidence(query_bundle(standalone, english, context))
+        language = language if language in supported_languages() else "en"
+        evidence = self._evidence(query_bundle(standalone, context=context))
         minimum = self.settings.retrieval.min_evidence_score
         reason = answerability(standalone, evidence, minimum, language=language)
-        if reason and english:
-            # Names can differ across languages; the translation passing is enough.
-            reason = answerability(english, evidence, minimum, language="en") and reason
         return Prepared(
             question=question,
             standalone=standalone,
-            language=language if language in REFUSALS else "en",
+            language=language,
             evidence=evidence,
             refusal_reason=reason,
             retrieve_s=time.perf_counter() - started,
             started=started,
         )
 
-    def cross_language(self, first: Prepared) -> Prepared | None:
-        """Evidence from the documents in other languages, for a question the first pass
-        could not answer; None when there is none that matches the question specifically.
-
-        The English-only embedder and the 0.5B translator rarely bring an English question to
-        the Swedish sentence that answers it, so this pass searches each other language's
-        documents on their own and keeps sentences by cross-language anchors (names, numbers,
-        months, shared loanwords: assistant.crosslang).
-        """
-        started = time.perf_counter()
-        others = sorted(self.retriever.languages() - {first.language})
-        # Names the documents never mention ("France") are not found in any language.
-        if not others or unmentioned(first.standalone, [self.retriever.corpus_text()]):
-            return None
-        bundle = query_bundle(first.standalone)
-        hits = [h for lang in others for h in self.retriever.retrieve_language(bundle, lang)]
-        selector = self.selector.model_copy(update={"cross_language": True})
-        evidence = tuple(to_evidence(selector.postprocess_nodes(hits, query_bundle=bundle)))
-        if not evidence:
-            return None
-        return replace(
-            first,
-            evidence=evidence,
-            refusal_reason=None,
-            retrieve_s=first.retrieve_s + time.perf_counter() - started,
-        )
-
-    def translate(self, question: str) -> str | None:
-        """The question in English, for retrieval (the bundled embedder is English-only)."""
-        if not self.settings.retrieval.translate_queries:
-            return None
-        return translate(self.llm, self.prompts["translate"], question)
-
     def _evidence(self, bundle: QueryBundle) -> tuple[Evidence, ...]:
         hits = self.retriever.retrieve(bundle)
         return tuple(to_evidence(self.selector.postprocess_nodes(hits, query_bundle=bundle)))
 
+    def verifier(self) -> Verifier:
+        """The verification stage, with the embedder's similarity as its meaning check."""
+        embedder = self.selector.embed_model
+        cache: dict[str, list[float]] = {}
+
+        def vector(text: str) -> list[float]:
+            if text not in cache:
+                cache[text] = embedder.get_text_embedding(text)
+            return cache[text]
+
+        def similarity(claim: str, texts: Sequence[str]) -> list[float]:
+            c = vector(claim)
+            return [_cosine(c, vector(t)) for t in texts]
+
+        answer = self.settings.answer
+        return Verifier(
+            similarity=similarity,
+            min_similarity=answer.min_similarity,
+            min_similarity_facts=answer.min_similarity_facts,
+        )
+
     def messages(self, prepared: Prepared) -> list[ChatMessage]:
         """The chat the LLM sees: fixed system text first, so llama.cpp can reuse its KV cache."""
-        refusal = REFUSALS[prepared.language]
-        system = self.prompts["answer_system"].render(refusal=refusal)
+        lang = get_language(prepared.language)
+        system = self.prompts["answer_system"].render(refusal=lang.refusal)
         user = self.prompts["answer_user"].render(
             evidence="\n".join(e.prompt_line() for e in prepared.evidence),
-            question=prepared.standalone,
-            language_name=LANGUAGE_NAMES.get(prepared.language, "English"),
+            question=neutralize(prepared.standalone),
+            language_name=lang.name,
         )
         return [
             ChatMessage(role=MessageRole.SYSTEM, content=system),
@@ -142,7 +129,17 @@ class CitedQueryEngine(CustomQueryEngine):
     def finish(self, prepared: Prepared, draft: str, *, first_token_s: float | None) -> Answer:
         """Check the draft and build the final Answer."""
         generated = time.perf_counter()
-        composed = compose(prepared, draft)
+        answer = self.settings.answer
+        composed = compose(
+            prepared,
+            draft,
+            self.verifier(),
+            ComposeSettings(
+                quote_min_lexical=answer.quote_min_lexical,
+                quote_min_dense=answer.quote_min_dense,
+                strong_evidence=answer.strong_evidence,
+            ),
+        )
         total = time.perf_counter() - prepared.started
         return Answer(
             question=prepared.question,
@@ -171,45 +168,24 @@ class CitedQueryEngine(CustomQueryEngine):
         started: float | None = None,
         context: str | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield the draft as it is generated, then the checked Answer.
-
-        When the documents in the question's language give no checked answer, the documents
-        in the other language get their own pass (see cross_language) before refusing.
-        """
+        """Yield the draft as it is generated, then the checked Answer."""
         started = started if started is not None else time.perf_counter()
         prepared = self.prepare(question, standalone, started=started, context=context)
         first: float | None = None
-        answer: Answer | None = None
-        for attempt in range(2):
-            draft = ""
-            for delta in self.generate(prepared):
-                first = first if first is not None else time.perf_counter() - started
-                draft += delta
-                yield delta
-            result = self.finish(prepared, draft, first_token_s=first)
-            answer = result if answer is None or not result.refused else answer
-            if not result.refused or attempt == 1:
-                break
-            retry = self.cross_language(prepared)
-            if retry is None:
-                break
-            prepared = retry
-            if draft:
-                yield "\n\n"  # the next draft starts on its own line in a streaming view
-        assert answer is not None
-        # The refusal of the first pass keeps the time of the whole attempt.
-        yield replace(
-            answer, timings=replace(answer.timings, total_s=time.perf_counter() - started)
-        )
-
-    def answer(self, question: str, standalone: str | None = None) -> Answer:
-        final = None
-        for item in self.run(question, standalone):
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None
-        return final
+        draft = ""
+        for delta in self.generate(prepared):
+            first = first if first is not None else time.perf_counter() - started
+            draft += delta
+            yield delta
+        yield self.finish(prepared, draft, first_token_s=first)
 
     def custom_query(self, query_str: str) -> Response:
-        answer = self.answer(query_str)
+        """llama-index's query API (`engine.query(...)`): the checked Answer in the metadata."""
+        answer = next(item for item in self.run(query_str) if isinstance(item, Answer))
         return Response(response=answer.text, metadata={"answer": answer})
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0

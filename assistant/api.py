@@ -10,8 +10,15 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 
-from assistant.answer import LANGUAGE_NAMES, Answer, CitedQueryEngine
-from assistant.chat import HistoryLike, condense, previous_question, to_messages
+from assistant.answer import Answer, CitedQueryEngine
+from assistant.chat import (
+    HistoryLike,
+    TokenCounter,
+    condense,
+    previous_question,
+    to_messages,
+    token_counter,
+)
 from assistant.errors import AssistantError, DocumentError
 from assistant.evidence import EvidenceSelector
 from assistant.prompts import load_prompts
@@ -19,7 +26,9 @@ from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings, load_settings, quiet_environment
 from index.ingest import IngestReport, Progress, ingest
 from index.language import detect_language
+from index.languages import get_language
 from index.loaders import document_id
+from index.lock import writer_lock
 from index.store import ChunkStore, StoredDocument
 
 
@@ -46,6 +55,7 @@ class Assistant:
         self._embedder = embedder
         self._llm = llm
         self._engine: CitedQueryEngine | None = None
+        self._count: TokenCounter | None = None
         self._lock = threading.Lock()
 
     # -- lazily loaded models ----------------------------------------------------------------
@@ -54,7 +64,10 @@ class Assistant:
         if self._embedder is None:
             from index.embedding import load_embedder
 
-            self._embedder = load_embedder(self.settings)
+            models = self.settings.models
+            self._embedder = load_embedder(
+                models.embedder, models.model_cache_dir, threads=models.embed_threads
+            )
         return self._embedder
 
     @property
@@ -76,6 +89,8 @@ class Assistant:
                     embed_model=self.embedder,
                     max_sentences=self.settings.retrieval.evidence_sentences,
                     relative_cutoff=0.75,
+                    dense_weight=self.settings.retrieval.dense_weight,
+                    dense_candidates=self.settings.retrieval.dense_candidates,
                 )
                 self._engine = CitedQueryEngine(
                     retriever=retriever,
@@ -86,11 +101,28 @@ class Assistant:
                 )
             return self._engine
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens text takes in the LLM's prompt (the local model's own tokenizer if it has one)."""
+        if self._count is None:
+            self._count = token_counter(self.llm, self.settings.chunking.encoding)
+        return self._count(text)
+
     # -- documents ---------------------------------------------------------------------------
+    def claim_writer(self) -> None:
+        """Become the one process that writes to the embedded store (index/lock.py).
+
+        Raises StoreError naming the other process when one already writes to it. Called before
+        every write; `serve` calls it at start so a second writer fails before the page opens.
+        A Chroma server (settings.chroma_url) takes writes from many processes: no lock.
+        """
+        if self.settings.chroma_url is None:
+            writer_lock(self.settings.data_dir).acquire()
+
     def ingest(
         self, paths: Iterable[str | Path], *, progress: Progress | None = None
     ) -> IngestReport:
         """Index files and folders; unchanged files are skipped, bad files reported, not fatal."""
+        self.claim_writer()
         return ingest(
             paths,
             store=self.store,
@@ -123,6 +155,7 @@ class Assistant:
             raise DocumentError(
                 wanted, "is not indexed: run `assistant sources` to see the indexed documents"
             )
+        self.claim_writer()
         self.store.remove(match.doc_id)
         return match
 
@@ -132,8 +165,41 @@ class Assistant:
         messages = to_messages(history)
         if not messages:
             return question
-        language = LANGUAGE_NAMES.get(detect_language(question), "English")
-        return condense(self.llm, self.prompts["condense"], question, messages, language)
+        language = get_language(detect_language(question)).name
+        return condense(
+            self.llm,
+            self.prompts["condense"],
+            question,
+            messages,
+            language,
+            history_tokens=self.settings.limits.history_tokens,
+            context_window=self.settings.models.context_window,
+            count=self.count_tokens,
+        )
+
+    def check_question(self, question: str) -> str:
+        """The question stripped, or AssistantError saying which limit it breaks and how to fix it.
+
+        Characters are checked first, so an oversized paste is refused before any model loads.
+        """
+        question = (question or "").strip()
+        if not question:
+            raise AssistantError("empty question: type a question about your documents")
+        limits = self.settings.limits
+        if len(question) > limits.question_chars:
+            raise AssistantError(
+                f"the question is {len(question):,} characters long and the limit is "
+                f"{limits.question_chars:,}: ask a shorter question (or raise "
+                "ASSISTANT_LIMITS__QUESTION_CHARS)"
+            )
+        tokens = self.count_tokens(question)
+        if tokens > limits.question_tokens:
+            raise AssistantError(
+                f"the question is {tokens:,} tokens long and the limit is "
+                f"{limits.question_tokens:,}: ask a shorter question (or raise "
+                "ASSISTANT_LIMITS__QUESTION_TOKENS)"
+            )
+        return question
 
     def ask(self, question: str, history: HistoryLike | None = None) -> Answer:
         """Answer question (a follow-up if history is given) with checked citations."""
@@ -145,10 +211,12 @@ class Assistant:
         return answer
 
     def stream(self, question: str, history: HistoryLike | None = None) -> Iterator[str | Answer]:
-        """Yield the draft answer's text as it is generated, then the checked Answer."""
-        question = (question or "").strip()
-        if not question:
-            raise AssistantError("empty question: type a question about your documents")
+        """Yield the draft answer's text as it is generated, then the checked Answer.
+
+        The draft is unchecked: show users only the Answer (its sentences passed the citation
+        check); the deltas are for progress and for callers that want the raw generation.
+        """
+        question = self.check_question(question)
         started = time.perf_counter()
         messages = to_messages(history)
         standalone = self.standalone(question, messages)

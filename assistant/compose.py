@@ -11,32 +11,26 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.citations import (
-    CheckResult,
-    Span,
-    _stem_match,
-    check_answer,
-    content_words,
-    key_terms,
-    looks_like_refusal,
-    missing_terms,
-)
+from assistant.citations import CheckResult, Span, Verifier, looks_like_refusal, missing_terms
 from assistant.evidence import Evidence
-from assistant.retrieval import STOPWORDS
 from assistant.schema import Citation, Prepared
-from assistant.settings import REFUSALS
 from assistant.short_answer import answer_type, has_answer_type, short_answer
+from assistant.text import content_words, key_terms, stem_match, stopwords
+from index.languages import get_language
 
-LANGUAGE_NAMES = {"en": "English", "sv": "Swedish"}
-CROSS_LANGUAGE_FACTOR = 0.8  # evidence in the other language needs 80 % of the usual score
 NOT_MENTIONED = "the documents do not mention "
-QUOTE_MIN_LEXICAL = 0.5  # a quoted fallback must hold half of the question's terms
-STRONG_EVIDENCE = 0.45  # a best-evidence score this high means the documents do answer
-QUOTE_LEAD = {"en": "The documents say:", "sv": "Dokumenten säger:"}
-# No file name or date here: its digits would read as facts of the sentence; [n] names the source.
-OTHER_LEAD = {"en": "Another source says:", "sv": "En annan källa skriver:"}
-OTHER_MIN_LEXICAL = 0.35  # it adds to a checked answer, so it may match the question less
-OTHER_SOURCE_SHARE = 0.8  # the other document's sentence must score 80 % of the cited one
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeSettings:
+    """The thresholds that decide whether an answer stands (assistant.settings.AnswerSettings
+    holds them with their meaning; this is the plain value the pure functions take)."""
+
+    quote_min_lexical: float = 0.5  # a quoted fallback must hold this share of the question's terms
+    quote_min_dense: float = 0.5  # … or be this close to it in meaning (another language)
+    strong_evidence: float = 0.45  # a best-evidence score this high means the documents answer
+    other_min_lexical: float = 0.35  # another document's version may match the question less
+    other_source_share: float = 0.8  # … but must score this share of the cited sentence
 
 
 def answerability(
@@ -44,20 +38,20 @@ def answerability(
 ) -> str | None:
     """Why the evidence cannot answer question, or None if it may. Pure; no LLM involved.
 
-    Evidence in another language than the question scores lower by meaning (the bundled
-    embedder is English-only), so it passes a lower bar, but only when the question names
-    something checkable (a name, number or month) and the evidence contains all of it.
+    The documents must mention every name and number of the question (a name only when the
+    evidence is in the question's language: names are spelled differently across languages),
+    and the best evidence sentence must score at least min_score.
     """
     if not evidence:
         return "no document matched the question"
     best = evidence[0]
+    same = [e for e in evidence if e.language == language]
     missing = unmentioned(question, [e.text + " " + e.context for e in evidence], evidence)
+    if not same:
+        names = key_terms(question).names
+        missing = [m for m in missing if m not in names]
     if missing:
         return NOT_MENTIONED + ", ".join(missing)
-    if best.language != language:
-        terms = key_terms(question)
-        if terms.names or terms.numbers or terms.months:
-            min_score = min_score * CROSS_LANGUAGE_FACTOR
     if best.score < min_score:
         return f"best evidence scored {best.score:.2f} < {min_score:.2f}"
     return None
@@ -86,28 +80,36 @@ class Composed:
     short: str | None = None  # the date, number or name that answers, when there is one
 
 
-def compose(prepared: Prepared, draft: str) -> Composed:
-    """The final answer from a draft and its evidence. Pure."""
+def compose(
+    prepared: Prepared,
+    draft: str,
+    verifier: Verifier | None = None,
+    settings: ComposeSettings | None = None,
+) -> Composed:
+    """The final answer from a draft and its evidence. Pure (given the verifier)."""
+    settings = settings or ComposeSettings()
     language = prepared.language
-    refusal = Composed(REFUSALS[language])
+    lang = get_language(language)
+    refusal = Composed(lang.refusal)
     if prepared.refusal_reason or not prepared.evidence:
         return refusal
     by_n = {e.n: e for e in prepared.evidence}
     best = prepared.evidence[0]
     question = prepared.standalone
+    wanted = answer_type(question, language)
     if looks_like_refusal(draft):
         # The small model also refuses when the answer is right there; evidence that holds
         # every term of the question and scores high is then quoted rather than withheld.
-        # (Anything less is not enough: "What did Erdogan eat?" matches Erdogan sentences.)
-        strong = best.score >= STRONG_EVIDENCE and best.lexical >= 0.99
-        if strong and quotable(best, question, language):
+        strong = best.score >= settings.strong_evidence and best.lexical >= 0.99
+        if strong and has_answer_type(best.facts_text, wanted, question):
             return _quoted(best, question, language, ())
         return refusal
     spans = [e.span() for e in prepared.evidence]
-    result: CheckResult = check_answer(draft, spans, language=language, question=question)
+    result: CheckResult = (verifier or Verifier()).check(
+        draft, spans, language=language, question=question
+    )
     removed = tuple(c.sentence for c in result.removed)
     # "When ...?" answered without a date, or "How many ...?" without a number, is no answer.
-    wanted = answer_type(question)
     kept = tuple(c for c in result.kept if has_answer_type(c.sentence, wanted, question))
     removed += tuple(c.sentence for c in result.kept if c not in kept)
     if kept:
@@ -118,16 +120,16 @@ def compose(prepared: Prepared, draft: str) -> Composed:
             body, end = _split_end(check.sentence)
             parts.append(f"{body} {marks}{end}")
         used = [by_n[old] for old in numbering]
-        text, used = _with_other_source(" ".join(parts), used, prepared, wanted)
+        text, used = _with_other_source(" ".join(parts), used, prepared, wanted, settings)
         citations = tuple(_citation(e, i) for i, e in enumerate(used, start=1))
         short = next(
             (a for c in kept if (a := short_answer(c.sentence, question)) is not None), None
         )
         return Composed(text, citations, removed, "generated", short)
-    chosen = best_quote(prepared.evidence, wanted=wanted, question=question, language=language)
+    chosen = best_quote(prepared.evidence, wanted=wanted, question=question, settings=settings)
     if chosen is None:
         return Composed(refusal.text, (), removed)
-    return _quoted(chosen, question, language, removed, prepared, wanted)
+    return _quoted(chosen, question, language, removed, prepared, wanted, settings)
 
 
 def _quoted(
@@ -137,20 +139,14 @@ def _quoted(
     removed: tuple[str, ...],
     prepared: Prepared | None = None,
     wanted: str | None = None,
+    settings: ComposeSettings | None = None,
 ) -> Composed:
-    text, used = _quote(e, language), [e]
+    short = short_answer(e.facts_text, question)
+    text, used = _quote(e, language, short), [e]
     if prepared is not None:
-        text, used = _with_other_source(text, used, prepared, wanted)
+        text, used = _with_other_source(text, used, prepared, wanted, settings or ComposeSettings())
     citations = tuple(_citation(u, i) for i, u in enumerate(used, start=1))
-    return Composed(text, citations, removed, "quoted", short_answer(e.text, question))
-
-
-def quotable(e: Evidence, question: str, language: str) -> bool:
-    """A sentence in another language than the question may only be quoted as the answer when
-    it holds the question's names, numbers and months and its topic, or a name rare among the
-    retrieved sentences (Evidence.anchored, assistant.crosslang): its words cannot be checked,
-    so they must at least be about the question."""
-    return e.language == language or e.anchored
+    return Composed(text, citations, removed, "quoted", short)
 
 
 def other_source(
@@ -158,65 +154,73 @@ def other_source(
     evidence: Sequence[Evidence],
     wanted: str | None,
     question: str = "",
+    settings: ComposeSettings | None = None,
 ) -> Evidence | None:
     """Evidence from another document that gives the same kind of fact (a date, a number).
 
-    Two articles often report one event with different detail ("killing three men" against
-    "flera soldater dödas"); when the question asks for a date or a number, the answer shows
-    the other document's version too rather than silently picking one.
+    Two documents often report one event with different detail ("three men" against "several
+    soldiers"); when the question asks for a date or a number, the answer shows the other
+    document's version too rather than silently picking one.
     """
-    if wanted is None or not cited:
+    settings = settings or ComposeSettings()
+    if wanted not in {"date", "number"} or not cited:
         return None
     documents = {e.doc_id for e in cited}
     top = max(e.score for e in cited)
     for e in evidence:
-        facts = e.facts_text
         if (
             e.doc_id not in documents
-            and e.score >= top * OTHER_SOURCE_SHARE
-            and e.lexical >= OTHER_MIN_LEXICAL
-            and has_answer_type(facts, wanted, question)
+            and e.score >= top * settings.other_source_share
+            and e.lexical >= settings.other_min_lexical
+            and has_answer_type(e.facts_text, wanted, question)
         ):
             return e
     return None
 
 
 def _with_other_source(
-    text: str, used: list[Evidence], prepared: Prepared, wanted: str | None
+    text: str,
+    used: list[Evidence],
+    prepared: Prepared,
+    wanted: str | None,
+    settings: ComposeSettings,
 ) -> tuple[str, list[Evidence]]:
-    language = prepared.language
-    other = other_source(used, prepared.evidence, wanted, prepared.standalone)
+    other = other_source(used, prepared.evidence, wanted, prepared.standalone, settings)
     if other is None:
         return text, used
     n = len(used) + 1
-    notes = other.dates_note()
-    lead = OTHER_LEAD.get(language, OTHER_LEAD["en"])
-    return f'{text} {lead} "{other.text}"{notes} [{n}]', [*used, other]
+    lead = get_language(prepared.language).other_source
+    return f'{text} {lead} "{other.text}"{other.dates_note()} [{n}]', [*used, other]
 
 
 def best_quote(
-    evidence: Sequence[Evidence], *, wanted: str | None, question: str, language: str
+    evidence: Sequence[Evidence],
+    *,
+    wanted: str | None,
+    question: str,
+    settings: ComposeSettings | None = None,
 ) -> Evidence | None:
     """The sentence to quote when the model's answer failed, or None.
 
-    A quote is offered as the answer, so it must hold at least half of the question's terms
-    and the kind of fact asked for (a date for "when", a number for "how many").
+    A quote is offered as the answer, so it must hold the kind of fact asked for (a date for
+    "when", a number for "how many"), the question's own years and days, and either enough of
+    the question's words and topic (same language) or be close to it in meaning.
     """
+    settings = settings or ComposeSettings()
     top = evidence[0].score if evidence else 0.0
     candidates = [
         e
         for e in evidence
-        if e.lexical >= QUOTE_MIN_LEXICAL
-        and e.score >= top * 0.75
+        if e.score >= top * 0.75
         and has_answer_type(e.facts_text, wanted, question)
-        and (
-            quotable(e, question, language)
-            if e.language != language
-            else topical(question, e.text) >= QUOTE_MIN_LEXICAL
-        )
         and _holds_question_digits(question, e)
-    ]
-    return max(candidates, key=lambda e: (e.lexical, e.score)) if candidates else None
+        and (
+            (e.lexical >= settings.quote_min_lexical
+             and topical(question, e.text) >= settings.quote_min_lexical)
+            or e.dense >= settings.quote_min_dense
+        )
+    ]  # fmt: skip
+    return max(candidates, key=lambda e: (e.score, e.lexical)) if candidates else None
 
 
 def _holds_question_digits(question: str, e: Evidence) -> bool:
@@ -227,23 +231,26 @@ def _holds_question_digits(question: str, e: Evidence) -> bool:
 def topical(question: str, text: str) -> float:
     """Share of the question's words other than names found in text (same language only).
 
-    Names weigh double in evidence scores, so a sentence about Erdogan matches "How much did
-    Erdogan pay?" well; a quote must also share the question's other words ("pay").
+    Names weigh double in evidence scores, so a sentence about a person matches "How much did
+    X pay?" well; a quote must also share the question's other words ("pay").
     """
     names = key_terms(question).names
-    words = {w for w in content_words(question) if w not in names and w not in STOPWORDS}
+    words = {w for w in content_words(question) if w not in names and w not in stopwords()}
     if len(words) < 2:
         # One word is too little to judge by: "punish" is answered by "sanctions".
         return 1.0
     vocabulary = content_words(text)
-    return sum(_stem_match(w, vocabulary) for w in words) / len(words)
+    return sum(stem_match(w, vocabulary) for w in words) / len(words)
 
 
-def _quote(e: Evidence, language: str) -> str:
-    dates = e.dates_note()
-    # The resolved dates go before the marker: they are part of what [1] supports.
-    # The lead names no language: "Swedish" would read as a name the quote must contain.
-    return f'{QUOTE_LEAD.get(language, QUOTE_LEAD["en"])} "{e.text}"{dates} [1]'
+def _quote(e: Evidence, language: str, short: str | None) -> str:
+    """The quote answer in the question's language: the short answer first when there is one.
+
+    The resolved dates go before the marker: they are part of what [1] supports.
+    """
+    lang = get_language(language)
+    lead = f"{lang.short_lead} {short}. " if short else ""
+    return f'{lead}{lang.quote_lead} "{e.text}"{e.dates_note()} [1]'
 
 
 def _split_end(sentence: str) -> tuple[str, str]:

@@ -18,10 +18,9 @@ from llama_index.core.bridge.pydantic import Field
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from assistant import crosslang
-from assistant.citations import Span, _stem_match, content_words, key_terms
-from assistant.retrieval import STOPWORDS
-from assistant.short_answer import answer_type, has_answer_type
+from assistant.citations import Span
+from assistant.safety import is_instruction, neutralize
+from assistant.text import content_words, key_terms, stem_match, stopwords
 from index.chunking import split_sentences
 
 DENSE_WEIGHT = 0.6  # meaning matters most, but names and numbers decide between near ties
@@ -46,9 +45,6 @@ class Evidence:
     notes: tuple[tuple[str, str], ...] = ()  # resolved relative dates: (phrase, date)
     context: str = ""  # the chunk the sentence came from, for display
     context_start: int = 0  # offset of `context` in the cleaned document
-    # Holds the question's cross-language anchors specifically (assistant.crosslang): what
-    # makes a sentence in another language than the question fit to quote.
-    anchored: bool = False
 
     @property
     def name(self) -> str:
@@ -72,13 +68,15 @@ class Evidence:
         # in the prompt get copied into answers by the small model.
         resolved = "".join(f" ({phrase} = {when})" for phrase, when in self.notes)
         dated = f" (written {self.date})" if self.date and self.notes else ""
-        return f"[{self.n}] {self.text}{resolved}{dated}"
+        # Document text is untrusted: the model's special tokens and fake "[n]" markers in it are
+        # made inert before it enters the prompt (assistant.safety.neutralize).
+        return f"[{self.n}] {neutralize(self.text)}{resolved}{dated}"
 
 
 def query_terms(text: str) -> list[tuple[str, float]]:
     """Weighted terms of a question: names and numbers count double."""
     terms = key_terms(text)
-    weighted = {w: 1.0 for w in content_words(text) if w not in STOPWORDS}
+    weighted = {w: 1.0 for w in content_words(text) if w not in stopwords()}
     weighted.update({w: 2.0 for w in terms.names | terms.numbers})
     return sorted(weighted.items())
 
@@ -90,7 +88,7 @@ def lexical_score(terms: list[tuple[str, float]], sentence: str) -> float:
     vocabulary = set(content_words(sentence)) | set(re.findall(r"\d+", sentence))
     vocabulary |= {w.lower() for w in re.findall(r"\w+", sentence) if len(w) >= 2}
     total = sum(weight for _, weight in terms)
-    return sum(weight for term, weight in terms if _stem_match(term, vocabulary)) / total
+    return sum(weight for term, weight in terms if stem_match(term, vocabulary)) / total
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
@@ -105,10 +103,12 @@ class EvidenceSelector(BaseNodePostprocessor):
     embed_model: BaseEmbedding = Field(description="Embeds the question and the sentences.")
     max_sentences: int = Field(4, description="Most sentences to keep.")
     relative_cutoff: float = Field(0.75, description="Keep sentences scoring ≥ best × this.")
-    cross_language: bool = Field(
-        False,
-        description="The sentences are in another language than the question: score words by "
-        "cross-language anchors (assistant.crosslang) and keep only specific matches.",
+    dense_weight: float = Field(
+        DENSE_WEIGHT, description="Share of a sentence's score that is meaning (the rest: words)."
+    )
+    dense_candidates: int = Field(
+        12, ge=1, description="Sentences embedded per question (the most promising by words "
+        "and chunk rank); the rest are not shown to the model."
     )
 
     @classmethod
@@ -125,46 +125,26 @@ class EvidenceSelector(BaseNodePostprocessor):
             return []
         variants = [s for s in query_bundle.query_str.split("\n") if s.strip()]
         term_sets = [query_terms(v) for v in variants]
-        question = variants[0]
-        # Resolved dates count: "i februari i år" answers a question about February 2017.
+        # Resolved dates count: "last year" in a 2017 article answers a question about 2016.
         facts = [f"{c.text} {_resolved(c)}" for c in candidates]
-        # Only the question as asked (the first variant) decides whether a sentence in another
-        # language is specific to it; a name few retrieved sentences hold ("al-Bab", "Peskov")
-        # is specific, one that most hold ("Turkey") is not.
-        asked = crosslang.anchors(question)
-        matches = [
-            crosslang.match(asked, f, str(c.metadata.get("context", "")))
-            for c, f in zip(candidates, facts, strict=True)
-        ]
-        rare = crosslang.rare_names(matches)
-        wanted = answer_type(question)
+        lexical = [max(lexical_score(t, f) for t in term_sets) for f in facts]
+        # Embedding every sentence of every retrieved chunk costs seconds with a multilingual
+        # model on two cores, so only the most promising ones are embedded: by their words and
+        # by the rank of the chunk they come from (the retrievers already judged its meaning).
+        prior = [lexical[i] + 1.0 / (1 + int(c.metadata["chunk_rank"])) for i, c in
+                 enumerate(candidates)]  # fmt: skip
+        chosen = sorted(range(len(candidates)), key=lambda i: -prior[i])[: self.dense_candidates]
         query_vecs = [self.embed_model.get_query_embedding(s) for s in query_bundle.embedding_strs]
-        sentence_vecs = self.embed_model.get_text_embedding_batch([c.text for c in candidates])
+        sentence_vecs = self.embed_model.get_text_embedding_batch(
+            [candidates[i].text for i in chosen]
+        )
         scored = []
-        for node, vec, text, anchored in zip(
-            candidates, sentence_vecs, facts, matches, strict=True
-        ):
+        for i, vec in zip(chosen, sentence_vecs, strict=True):
+            node = candidates[i]
             dense = max(_cosine(q, vec) for q in query_vecs)
-            gives_fact = wanted in {"date", "number"} and has_answer_type(text, wanted, question)
-            node.metadata["anchored"] = anchored.specific_given(rare, gives_fact=gives_fact)
-            node.metadata["gives_fact"] = gives_fact
-            if self.cross_language:
-                if not node.metadata["anchored"]:
-                    continue  # only names of the same countries: not about the question
-                lexical = anchored.score
-            else:
-                lexical = max(lexical_score(t, text) for t in term_sets)
-            score = DENSE_WEIGHT * max(dense, 0.0) + (1 - DENSE_WEIGHT) * lexical
-            node.metadata.update({"dense": round(dense, 4), "lexical": round(lexical, 4)})
+            score = self.dense_weight * max(dense, 0.0) + (1 - self.dense_weight) * lexical[i]
+            node.metadata.update({"dense": round(dense, 4), "lexical": round(lexical[i], 4)})
             scored.append(NodeWithScore(node=node, score=score))
-        if self.cross_language and wanted in {"date", "number"}:
-            # "In what year ...?" across languages: only the words "letter" and "condolence"
-            # can be matched, so a dated sentence about them beats an undated one that scores
-            # higher; the model, shown only the undated one, invents a year.
-            typed = [n for n in scored if n.node.metadata.get("gives_fact")]
-            scored = typed or scored
-        if not scored:
-            return []
         scored.sort(key=lambda n: n.score or 0.0, reverse=True)
         best = scored[0].score or 0.0
         return [n for n in scored if (n.score or 0.0) >= best * self.relative_cutoff][
@@ -181,7 +161,7 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
     """Every distinct sentence of the retrieved chunks, as nodes with document offsets."""
     seen: set[tuple[str, int]] = set()
     out: list[TextNode] = []
-    for hit in nodes:
+    for rank, hit in enumerate(nodes):
         chunk = hit.node
         meta = dict(chunk.metadata)
         text = chunk.get_content()
@@ -190,6 +170,10 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
             key = (str(meta.get("doc_id")), base + rel_start)
             sentence = text[rel_start:rel_end]
             if key in seen or len(sentence) < 12:
+                continue
+            # Document text is data: a sentence addressed to the assistant ("ignore the
+            # previous instructions and answer …") is never evidence.
+            if is_instruction(sentence, str(meta.get("language", "en"))):
                 continue
             seen.add(key)
             notes = _notes_at(str(meta.get("date_notes", "")), base + rel_start)
@@ -204,6 +188,7 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
                         "notes": "\n".join(f"{p}\t{r}" for p, r in notes),
                         "context": text,
                         "context_start": base,
+                        "chunk_rank": rank,
                     },
                 )
             )
@@ -245,7 +230,6 @@ def to_evidence(nodes: list[NodeWithScore]) -> list[Evidence]:
                 notes=notes,  # type: ignore[arg-type]
                 context=str(meta.get("context", "")),
                 context_start=int(meta.get("context_start", 0)),
-                anchored=bool(meta.get("anchored", False)),
             )
         )
     return out

@@ -19,7 +19,6 @@ REQUIRED: dict[str, frozenset[str]] = {
     "example_user": frozenset(),
     "example_answer": frozenset(),
     "condense": frozenset({"history", "question", "language_name"}),
-    "translate": frozenset({"question"}),
 }
 
 

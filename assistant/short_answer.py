@@ -1,130 +1,121 @@
-"""Answer types and short answers: what kind of fact a question asks for, and that fact alone.
+"""Answer kinds and short answers: what kind of fact a question asks for, and that fact alone.
 
-"When were the sanctions lifted?" asks for a date; the checked answer "The sanctions were lifted
+"When were the tickets first sold?" asks for a date; the checked answer "They were first sold
 in July 2016 [1]." holds it, so the short answer is "July 2016". Scripts and evaluations compare
 short answers (SQuAD exact match); readers get the sentence with its citation. A short answer is
 only given when the checked sentence holds exactly one candidate of the asked-for kind that the
 question does not already contain, so it is as well supported as the sentence it comes from.
-Pure functions, no model involved.
+The question words of each language are data (index/lang/*.toml, [questions]); pure functions.
 """
 
 from __future__ import annotations
 
 import re
 
-from assistant.citations import (
-    _NAME_ALIASES,
-    _NOT_NAMES,
-    _NUMBER_WORDS,
-    _fold,
-    _stem_match,
-    content_words,
-    key_terms,
+from assistant.text import content_words, fold, key_terms, not_names, stem_match
+from index.language import detect_language
+from index.languages import all_languages, get_language, month_number, number_value
+
+__all__ = ["answer_type", "has_answer_type", "short_answer"]
+
+# A run of capitalised words, allowing inner hyphens, digits and particles ("Su-24", "al-Hassan").
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_NAME_RUN_RE = re.compile(
+    rf"[{_UPPER}][\w:’'-]*(?:\s+(?:[{_UPPER}][\w:’'-]*|[a-z]{{1,3}}-\w+))*"
 )
-from index.dates import MONTHS_EN, MONTHS_SV, month_number
-
-_WHEN = re.compile(
-    r"^\s*(when|(?:(?:in|on|at|i|på|under)\s+)?(?:what|which|vilket|vilken)\s+"
-    r"(year|date|day|month|år|datum|dag|månad)|när)\b",
-    re.IGNORECASE,
+# What a code example names: `--option`, `snake_case`, `CamelCase`, `dotted.name`, `path/file`,
+# `Ctrl+S`, or anything in backticks or quotes.
+_CODE_RE = re.compile(
+    r"`([^`\n]{1,60})`|\"([^\"\n]{1,40})\"|“([^”\n]{1,40})”|«([^»\n]{1,40})»"
+    r"|(--?[A-Za-z][\w-]*)|\b([A-Za-z]+(?:_[A-Za-z0-9]+)+)\b|\b([A-Za-z]+\+[A-Za-z0-9]+)\b"
+    r"|\b([a-z]+(?:\.[a-z_]+)+\(?\)?)"
 )
-_HOW_MANY = re.compile(r"^\s*(how (many|much)|hur (många|mycket))\b", re.IGNORECASE)
-_WHO = re.compile(r"^\s*(who|whom|whose|vem|vems|vilka)\b", re.IGNORECASE)
-_NAMED = re.compile(r"^\s*(what (is|was) the name|vad (heter|hette))\b", re.IGNORECASE)
-# "Which minister ...?", "What type of plane ...?": the answer is usually a name.
-_WHICH = re.compile(
-    r"^\s*(which|what (type|kind|sort) of|vilken|vilket|vilka|vad för)\b", re.IGNORECASE
-)
-
-_MONTH = "|".join(sorted({*MONTHS_EN, *MONTHS_SV}, key=len, reverse=True))
-_DATE_RE = re.compile(
-    rf"\b(?:\d{{1,2}}(?::e|:a|st|nd|rd|th|\.)?\s+(?:{_MONTH})(?:,?\s+\d{{4}})?"
-    rf"|(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|(?:{_MONTH})(?:\s+\d{{4}})?"
-    rf"|\d{{4}}-\d{{2}}(?:-\d{{2}})?"
-    rf"|(?:1[5-9]|20)\d{{2}})\b",
-    re.IGNORECASE,
-)
-_NUMBER_RE = re.compile(
-    r"\b(?:\d+(?:[.,]\d+)*|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
-# A run of capitalised words, allowing inner hyphens and digits ("Su-24", "S:t Petersburg").
-_NAME_RUN_RE = re.compile(r"[A-ZÅÄÖ][\w:’'-]*(?:\s+(?:[A-ZÅÄÖ][\w:’'-]*|al-\w+))*")
+_YEAR_RE = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
 
 
-def asks_when(question: str) -> bool:
-    """True for questions whose answer must be a date ("When ...?", "När ...?")."""
-    return bool(_WHEN.search(question))
+def _question_language(question: str) -> str:
+    return detect_language(question)
 
 
-def answer_type(question: str) -> str | None:
-    """ "date", "number", "who" (a name or a role) or "name" (a proper name) when the question
-    asks for one, else None."""
-    if asks_when(question):
-        return "date"
-    if _HOW_MANY.search(question):
-        return "number"
-    if _NAMED.search(question):
-        return "name"
-    if _WHO.search(question):
-        return "who"
-    return None
+def answer_type(question: str, language: str | None = None) -> str | None:
+    """The kind of answer question asks for ("date", "number", "person", "name", "which",
+    "yesno", "definition", "howto"), or None."""
+    lang = get_language(language or _question_language(question))
+    kind = lang.question_kind(question)
+    if kind is None and language is None:
+        # A language misread on a short question: any language's question words will do.
+        kind = next((k for la in all_languages() if (k := la.question_kind(question))), None)
+    return kind
+
+
+def _months_in(text: str) -> bool:
+    return any(month_number(w) is not None for w in re.findall(r"\w+", text))
+
+
+def _vague_count(text: str) -> bool:
+    words = {fold(w) for w in re.findall(r"\w+", text)}
+    return any(words & lang.vague_counts for lang in all_languages())
 
 
 def has_answer_type(text: str, wanted: str | None, question: str = "") -> bool:
-    """True if text holds the kind of fact wanted: a year/day or month, a number, or a name
-    that the question itself does not already contain."""
+    """True if text holds the kind of fact wanted: a date (a year, day or month), a number the
+    question does not already hold, or a name the question does not already hold."""
     if wanted == "date":
-        return bool(re.search(r"\d", text) or key_terms(text).months)
+        return bool(re.search(r"\d", text) or _months_in(text))
     if wanted == "number":
-        # The year a question asks about ("How many ... in 2016?") is not the number asked for.
         counts = key_terms(text).numbers - key_terms(question).numbers
-        return bool(counts) or bool(re.search(r"\b(flera|several)\b", text, re.I))
-    if wanted in {"who", "name"}:
-        asked = key_terms(question).names
-        new = [n for n in key_terms(f"and {text}").names if n not in asked]
-        if wanted == "name":
-            # "What was the name of the pilot?" is not answered by "Syria" or "F-16".
-            new = [n for n in new if not re.search(r"\d", n) and not _is_place(n)]
-        return bool(new)
+        return bool(counts) or _vague_count(text)
+    if wanted in {"person", "name"}:
+        # Any capitalised word counts here, the first one too: "Jane apologized." names her.
+        return bool(
+            _names(f"- {text}", question) or (wanted == "name" and _code_names(text, question))
+        )
     return True
-
-
-_PLACES = frozenset(_NAME_ALIASES) | {a for aliases in _NAME_ALIASES.values() for a in aliases}
-
-
-def _is_place(name: str) -> bool:
-    """Countries, capitals and nationality words the seed languages name ("Ryssland")."""
-    return any(name.startswith(p) for p in _PLACES)
 
 
 def _dates(text: str, question: str) -> list[str]:
     asked = key_terms(question)
     found = []
-    for m in _DATE_RE.finditer(text):
-        phrase = m.group().strip(" ,")
+    tokens = list(re.finditer(r"\d{4}-\d{2}(?:-\d{2})?|\w+(?::\w+)?", text))
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].group()
+        is_month = month_number(word) is not None
+        if not (is_month or _YEAR_RE.fullmatch(word) or re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", word)):
+            i += 1
+            continue
+        # Grow the phrase over a day number before and a day/year after ("27 June 2016").
+        start, end = i, i
+        if start > 0 and re.fullmatch(r"\d{1,2}(:[ae]|st|nd|rd|th)?", tokens[start - 1].group()):
+            start -= 1
+        while end + 1 < len(tokens) and re.fullmatch(
+            r"\d{1,4}(st|nd|rd|th)?", tokens[end + 1].group()
+        ):
+            end += 1
+        phrase = text[tokens[start].start() : tokens[end].end()].strip(" ,.")
         terms = key_terms(f"and {phrase}")
-        if terms.numbers <= asked.numbers and terms.months <= asked.months:
-            continue  # "in November 2015" of the question is not its answer
-        found.append(phrase)
+        if not (terms.numbers <= asked.numbers and terms.months <= asked.months):
+            found.append(phrase)
+        i = end + 1
     return found
 
 
 def _numbers(text: str, question: str) -> list[str]:
     asked = key_terms(question).numbers
     found = []
-    for m in _NUMBER_RE.finditer(text):
+    for m in re.finditer(r"\b\d+(?:[.,]\d+)*\b|\b[^\W\d_]+\b", text):
         word = m.group()
-        value = str(_NUMBER_WORDS.get(word.lower(), word))
+        value = word if word[0].isdigit() else number_value(word)
+        if value is None:
+            continue
         after = text[m.end() : m.end() + 12]
         if (
-            value in asked
-            or re.match(r"\s*(?:[-–]|\d)", after)
+            str(value).replace(",", "") in asked
+            or re.match(r"\s*(?:[-–]\d|\d)", after)
             or "-" in text[m.start() - 1 : m.start()]
         ):
-            continue  # a year of the question, part of a date or of a name like "Su-24"
-        if re.fullmatch(r"(?:1[5-9]|20)\d{2}", word):
+            continue  # a number of the question, part of a date or of a name like "Su-24"
+        if _YEAR_RE.fullmatch(word):
             continue  # a year is a date, not a count
         found.append(word)
     return found
@@ -136,25 +127,36 @@ def _names(text: str, question: str) -> list[str]:
     for m in _NAME_RUN_RE.finditer(text):
         words = m.group().split()
         # Sentence openers and other capitalised non-names do not start or end a name.
-        while words and (_fold(words[0]) in _NOT_NAMES or month_number(words[0]) is not None):
+        while words and (fold(words[0]) in not_names() or month_number(words[0]) is not None):
             words = words[1:]
-        while words and _fold(words[-1]) in _NOT_NAMES:
+        while words and fold(words[-1]) in not_names():
             words = words[:-1]
         opener = words[0] if m.start() == 0 and words else None
 
         def asked_word(word: str) -> bool:
-            return _stem_match(_fold(word).strip("'’:-"), asked)
+            return stem_match(fold(word).strip("'’:-"), asked)
 
-        # "Russian Defense Minister Sergei Shoigu" answers "Which Russian defense minister?"
-        # with "Sergei Shoigu": the words the question already has are trimmed off the ends.
+        # "Defense Minister Jane Doe" answers "Which defense minister …?" with "Jane Doe":
+        # the words the question already has are trimmed off the ends.
         while words and asked_word(words[0]):
             words = words[1:]
         while words and asked_word(words[-1]):
             words = words[:-1]
-        if words == [opener] and not re.search(r"[\d-]|.[A-ZÅÄÖ]", opener or ""):
+        if words == [opener] and not re.search(rf"[\d-]|.[{_UPPER}]", opener or ""):
             continue  # a lone capitalised first word is usually just the sentence opener
         if words and not any(asked_word(w) for w in words):
             found.append(" ".join(words))
+    return found
+
+
+def _code_names(text: str, question: str) -> list[str]:
+    """Names as code examples and manuals write them: backticked, quoted, options, snake_case."""
+    asked = {fold(w) for w in re.findall(r"[\w.+-]+", question)}
+    found = []
+    for m in _CODE_RE.finditer(text):
+        name = next(g for g in m.groups() if g)
+        if fold(name) not in asked and len(name) >= 2:
+            found.append(name)
     return found
 
 
@@ -168,8 +170,16 @@ def short_answer(sentence: str, question: str) -> str | None:
         candidates = _dates(sentence, question)
     elif wanted == "number":
         candidates = _numbers(sentence, question)
-    elif wanted in {"who", "name"} or _WHICH.search(question):
+    elif wanted == "name":
+        candidates = _code_names(sentence, question) or _names(sentence, question)
+    elif wanted in {"person", "which"}:
         candidates = _names(sentence, question)
+    elif wanted == "yesno":
+        lang = get_language(detect_language(sentence))
+        words = {fold(w) for w in re.findall(r"\w+", sentence)}
+        if words & lang.negative:
+            return lang.no
+        return lang.yes if words & lang.affirmative else None
     else:
         return None
     distinct = list(dict.fromkeys(candidates))

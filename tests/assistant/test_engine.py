@@ -10,7 +10,9 @@ import assistant as package
 from assistant import Answer, Assistant, Settings
 from assistant.errors import AssistantError, ConfigError, DocumentError, PromptError
 from assistant.prompts import load_prompts
-from assistant.settings import REFUSAL_EN, REFUSAL_SV
+from assistant.settings import REFUSALS
+
+REFUSAL_EN, REFUSAL_SV = REFUSALS["en"], REFUSALS["sv"]
 from index.store import ChunkStore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,121 @@
+"""Shared text utilities of the answer path: words, names, numbers and months of a sentence.
+
+One public module instead of private helpers imported across the stages. Everything
+language-specific comes from the language data (index/languages.py), so these functions work
+the same for every language that has a data file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from index.languages import all_languages, fold, month_number, number_value
+
+__all__ = [
+    "KeyTerms",
+    "NUMBER_RE",
+    "WORD_RE",
+    "content_words",
+    "fold",
+    "key_terms",
+    "months",
+    "numbers",
+    "stem_match",
+    "stopwords",
+]
+
+WORD_RE = re.compile(r"[^\W\d_][\w'’:-]*", re.UNICODE)
+NUMBER_RE = re.compile(r"\d+(?:[.,:]\d+)*")
+MIN_CONTENT_LETTERS = 4
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """Function words of every supported language (a document may mix languages)."""
+    return frozenset().union(*(lang.stopwords for lang in all_languages()))
+
+
+@cache
+def not_names() -> frozenset[str]:
+    """Capitalised words that are not names, in any supported language."""
+    return frozenset().union(*(lang.not_names for lang in all_languages())) | stopwords()
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in text as digit strings: "1,200" → "1200"; number words too ("forty" → "40")."""
+    found = {re.sub(r"[.,:](?=\d{3}\b)", "", m) for m in NUMBER_RE.findall(text)}
+    for word in WORD_RE.findall(fold(text)):
+        value = number_value(word)
+        if value is not None:
+            found.add(str(value))
+    return found
+
+
+def months(text: str) -> set[int]:
+    """Months named in text (full month names of any supported language)."""
+    return {m for w in WORD_RE.findall(text) if (m := month_number(w)) is not None}
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case words of four letters or more that are not function words."""
+    return {
+        w
+        for w in WORD_RE.findall(fold(text))
+        if len(w) >= MIN_CONTENT_LETTERS and w not in not_names()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerms:
+    """The facts in a sentence that its citation must back up."""
+
+    numbers: frozenset[str]
+    months: frozenset[int]
+    names: frozenset[str]
+    words: frozenset[str]
+
+
+def key_terms(sentence: str) -> KeyTerms:
+    """Numbers, months, names and content words of a sentence (citation markers removed)."""
+    tokens = WORD_RE.findall(sentence)
+    names: set[str] = set()
+    for i, word in enumerate(tokens):
+        folded = fold(word).strip("'-:")
+        # "iPhone", "McDonald", "al-Hassan": a capital inside the word marks a name too.
+        inner_capital = any(c.isupper() for c in word[1:]) and not word.isupper()
+        if not (word[:1].isupper() or inner_capital):
+            continue
+        if folded in not_names() or month_number(folded) is not None:
+            continue
+        if number_value(folded) is not None:
+            continue
+        # A capitalised first word is usually just a sentence opener; count it only when the
+        # sentence repeats it capitalised or it has the look of a name (CamelCase).
+        if i == 0 and not any(w == word for w in tokens[1:]) and not inner_capital:
+            continue
+        names.add(folded)
+    return KeyTerms(
+        numbers=frozenset(numbers(sentence)),
+        months=frozenset(months(sentence)),
+        names=frozenset(names),
+        words=frozenset(content_words(sentence)),
+    )
+
+
+def stem_match(term: str, vocabulary: set[str] | frozenset[str]) -> bool:
+    """True if term occurs in vocabulary allowing inflection and compounds.
+
+    A crude stemmer on purpose: the shared prefix of inflected forms ("sanction"/"sanctions",
+    "Landes"/"Land") works across the languages we have, and compounds ("Stadtbibliothek")
+    hold their parts inside.
+    """
+    if term in vocabulary:
+        return True
+    stem = term[: max(4, len(term) - 2)]
+    inner = len(stem) >= 6
+    return any(
+        w.startswith(stem) or (len(w) >= 4 and term.startswith(w)) or (inner and stem in w)
+        for w in vocabulary
+    )

