@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -15,7 +15,9 @@ from assistant.errors import ConfigError
 from assistant.prompts import Prompt
 
 HistoryLike = Sequence[ChatMessage | Mapping[str, Any]]
+TokenCounter = Callable[[str], int]
 MAX_TURNS = 3  # the 0.5B model loses the thread beyond a few turns, and prompts stay short
+CONDENSE_TOKENS = 64  # the rewrite's own budget: one question
 # Words that point back into the conversation ("Vad meddelades där?", "Why did he call him?").
 REFERRING = frozenset(
     """there that it its he him his she her they them their then this these those
@@ -45,30 +47,85 @@ def to_messages(history: HistoryLike | None) -> list[ChatMessage]:
     return messages
 
 
-def render_history(messages: Sequence[ChatMessage]) -> str:
-    """The last few turns as plain text, citation markers removed."""
+def token_counter(llm: LLM | None, encoding: str = "cl100k_base") -> TokenCounter:
+    """Count tokens as the model does: a local model's own tokenizer, else tiktoken's."""
+    tokenize = getattr(getattr(llm, "_model", None), "tokenize", None)  # llama_cpp.Llama
+    if callable(tokenize):
+        return lambda text: len(tokenize(text.encode("utf-8"), add_bos=False, special=False))
+    from index.chunking import count_tokens  # tiktoken, loaded offline
+
+    return lambda text: count_tokens(text, encoding)
+
+
+def _cut(text: str, budget: int, count: TokenCounter) -> str:
+    """The start of text that fits budget tokens (halving: a few tokenizer calls, not one per
+    character), marked with an ellipsis when cut."""
+    if count(text) <= budget:
+        return text
+    keep = len(text)
+    while keep > 0 and count(text[:keep] + " …") > budget:
+        keep //= 2
+    return text[:keep].rstrip() + " …" if keep else ""
+
+
+def render_history(
+    messages: Sequence[ChatMessage], budget: int | None = None, count: TokenCounter | None = None
+) -> str:
+    """The last few turns as plain text, citation markers removed, within budget tokens.
+
+    The newest turns are kept first; a turn that alone exceeds what is left is cut short.
+    """
     kept = [m for m in messages if m.role in (MessageRole.USER, MessageRole.ASSISTANT)]
-    lines = []
-    for m in kept[-2 * MAX_TURNS :]:
+    lines: list[str] = []
+    left = budget
+    for m in reversed(kept[-2 * MAX_TURNS :]):
         who = "User" if m.role == MessageRole.USER else "Assistant"
-        text = CITE_RE.sub("", m.content or "").strip()
-        lines.append(f"{who}: {text}")
-    return "\n".join(lines)
+        line = f"{who}: {' '.join(CITE_RE.sub('', m.content or '').split())}"
+        if left is not None and count is not None:
+            line = _cut(line, left, count)
+            if not line:
+                break
+            left -= count(line) + 1  # the line break
+        lines.append(line)
+    return "\n".join(reversed(lines))
 
 
 def condense(
-    llm: LLM, prompt: Prompt, question: str, history: Sequence[ChatMessage], language_name: str
+    llm: LLM,
+    prompt: Prompt,
+    question: str,
+    history: Sequence[ChatMessage],
+    language_name: str,
+    *,
+    history_tokens: int | None = None,
+    context_window: int | None = None,
+    count: TokenCounter | None = None,
 ) -> str:
-    """Rewrite a follow-up question so it stands alone; the original if there is no history."""
+    """Rewrite a follow-up question so it stands alone; the original if there is no history.
+
+    With count given, the history shown is cut to history_tokens and to what the context window
+    leaves beside the prompt, the question and the rewrite itself, newest turns first.
+    """
     if not any(m.role == MessageRole.USER for m in history):
         return question
+    budget = None
+    if count is not None:
+        bare = prompt.render(history="", question=question, language_name=language_name)
+        room = (context_window or 2048) - CONDENSE_TOKENS - count(bare) - 8  # chat-template tokens
+        budget = min(history_tokens if history_tokens is not None else room, room)
+        if budget <= 0:
+            return question  # no room for any history: the question goes as asked
     rendered = prompt.render(
-        history=render_history(history), question=question, language_name=language_name
+        history=render_history(history, budget, count),
+        question=question,
+        language_name=language_name,
     )
-    reply = llm.chat([ChatMessage(role=MessageRole.USER, content=rendered)], max_tokens=64)
+    reply = llm.chat(
+        [ChatMessage(role=MessageRole.USER, content=rendered)], max_tokens=CONDENSE_TOKENS
+    )
     rewrite = _first_line(reply.message.content or "")
     # A rewrite that drops the question's own names/numbers, or rambles, is worse than none.
-    # (Digits and names only: "the two presidents" may rightly become "Putin and Erdogan".)
+    # (Digits and names only: "the two presidents" may rightly become "Biden and Macron".)
     names = [n.capitalize() for n in sorted(key_terms(question).names)]
     must_keep = "and " + " ".join(names + re.findall(r"\d+", question))
     if (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -22,14 +24,43 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _errors_as_usage(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Library errors become one-line messages; so do unexpected ones, unless --debug."""
+
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except AssistantError as exc:
             raise click.ClickException(str(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if _debug():
+                raise
+            raise click.ClickException(_unexpected(exc)) from exc
 
     return wrapper
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("debug"))
+
+
+def _unexpected(exc: BaseException) -> str:
+    return (
+        f"unexpected error ({type(exc).__name__}: {exc}). Run the command again as "
+        "`assistant --debug …` to see where it happened, and please report it."
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _name(text: str) -> str:
+    """A file name or path for line-per-file output: control characters (a newline in a
+    name would start a fake line) shown as escapes."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def _assistant(**overrides: Any) -> Any:
@@ -65,7 +96,8 @@ def _print_sources(answer: Answer) -> None:
 
 
 @click.group(context_settings=CONTEXT)
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of unexpected errors.")
+def main(debug: bool) -> None:
     """Ask questions about your own documents; every answer cites its sources.
 
     \b
@@ -117,6 +149,9 @@ class _IngestBar:
 def ingest(paths: tuple[Path, ...]) -> None:
     """Index files or folders (txt, md, html, pdf); unchanged files are skipped.
 
+    A file that cannot be indexed is reported on its own `failed` line and the others are
+    still indexed; the exit status is then 1.
+
     \b
     Example:
       assistant ingest seeds/ ~/Documents/report.pdf
@@ -128,15 +163,15 @@ def ingest(paths: tuple[Path, ...]) -> None:
     finally:
         bar.close()
     for path in report.added:
-        click.echo(f"added     {path}")
+        click.echo(f"added     {_name(path)}")
     for path in report.updated:
-        click.echo(f"updated   {path}")
+        click.echo(f"updated   {_name(path)}")
     for path in report.unchanged:
-        click.echo(f"unchanged {path}")
+        click.echo(f"unchanged {_name(path)}")
     for path, reason in report.failed:
-        click.echo(f"failed    {path}: {reason}", err=True)
+        click.echo(f"failed    {_name(path)}: {_name(reason)}", err=True)
     click.echo(report.summary())
-    if report.failed and not report.indexed and not report.unchanged:
+    if report.failed:  # any failed file: scripts must not mistake a partial index for a full one
         sys.exit(1)
 
 
@@ -197,22 +232,46 @@ def chat() -> None:
             else:
                 _print_sources(last)
             continue
-        try:
-            for item in assistant.stream(question, conversation.history()):
-                if isinstance(item, str):
-                    click.echo(item, nl=False)
-                else:
-                    last = item
-        except AssistantError as exc:
-            click.echo(f"\nerror: {exc}", err=True)
-            continue
-        click.echo("\r\033[K" if sys.stdout.isatty() else "")
-        if last is None:
-            continue
+        answer = _checked_answer(assistant, question, conversation.history())
+        if answer is None:
+            continue  # the conversation is kept as it was; ask again or go on
+        last = answer
         if last.standalone_question and last.standalone_question != question:
             click.echo(f"(understood as: {last.standalone_question})")
         _print_answer(last, json_out=False)
         conversation.add(question, last.text)
+
+
+def _checked_answer(assistant: Any, question: str, history: list[Any]) -> Answer | None:
+    """The checked answer, with a passing "checking…" line on a terminal; None after an error.
+
+    The draft the model streams is never printed: a sentence the citation check removes must
+    not reach the screen, not even for a moment.
+    """
+    status = sys.stdout.isatty()
+    if status:
+        click.echo("(checking…)", nl=False)
+    answer = None
+    try:
+        for item in assistant.stream(question, history):
+            if not isinstance(item, str):
+                answer = item
+    except AssistantError as exc:
+        message = str(exc)
+    except KeyboardInterrupt:
+        message = "stopped; ask again or /quit"
+    except Exception as exc:  # the chat and its conversation outlive one failed answer
+        if _debug():
+            raise
+        message = _unexpected(exc)
+    else:
+        message = "" if answer is not None else "no answer came back; please ask again"
+    if status:
+        click.echo("\r\033[K", nl=False)  # the status line goes; the answer takes its place
+    if message:
+        click.echo(f"error: {message}", err=True)
+        return None
+    return answer
 
 
 @main.command(context_settings=CONTEXT)
@@ -226,7 +285,7 @@ def remove(path: str) -> None:
       assistant remove seeds/000_de2dd51f3474cc85.txt
     """
     doc = _assistant().remove(path)
-    click.echo(f"removed {doc.source} ({doc.chunks} chunks)")
+    click.echo(f"removed {_name(doc.source)} ({doc.chunks} chunks)")
 
 
 @main.command(context_settings=CONTEXT)
@@ -242,40 +301,107 @@ def sources(json_out: bool) -> None:
     if not docs:
         click.echo("No documents indexed yet: run `assistant ingest PATH`.")
     for d in docs:
-        click.echo(f"{d.name}\t{d.date or '-'}\t{d.language}\t{d.chunks} chunks\t{d.title or ''}")
+        title = _name(d.title or "")
+        click.echo(f"{_name(d.name)}\t{d.date or '-'}\t{d.language}\t{d.chunks} chunks\t{title}")
 
 
 @main.command(context_settings=CONTEXT)
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 7860).")
-@click.option("--auth", default=None, help="Require basic auth, as user:password.")
+@click.option(
+    "--auth-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File whose first line is user:password; require that login.",
+)
+@click.option(
+    "--auth", default=None, hidden=True, help="Deprecated: visible in ps; use --auth-file."
+)
+@click.option("--insecure", is_flag=True, help="Allow a non-loopback --host without a password.")
+@click.option(
+    "--admin", is_flag=True, help="Let every web user remove any document, not just their own."
+)
 @click.option("--no-seed", is_flag=True, help="Do not index seeds/ when the index is empty.")
 @_errors_as_usage
-def serve(host: str | None, port: int | None, auth: str | None, no_seed: bool) -> None:
+def serve(
+    host: str | None,
+    port: int | None,
+    auth_file: Path | None,
+    auth: str | None,
+    insecure: bool,
+    admin: bool,
+    no_seed: bool,
+) -> None:
     """Open the chat web page (indexes the bundled seeds first if the index is empty).
 
-    \b
-    Example:
-      assistant serve --port 7860 --auth me:secret
-    """
-    from assistant.settings import UISettings
+    A password comes from ASSISTANT_UI__AUTH=user:password or --auth-file, never from the
+    command line (other users see it in ps). Listening beyond this machine (--host 0.0.0.0)
+    needs a password, or --insecure.
 
+    \b
+    Examples:
+      assistant serve --port 7860
+      ASSISTANT_UI__AUTH=me:secret assistant serve --host 0.0.0.0
+      assistant serve --host 0.0.0.0 --auth-file ~/.config/assistant-auth
+    """
     assistant = _assistant()
-    ui: UISettings = assistant.settings.ui
-    credentials = auth or ui.auth
-    if credentials is not None and ":" not in credentials:
-        raise click.BadParameter("use user:password", param_hint="--auth")
+    ui = assistant.settings.ui
+    if auth is not None:
+        click.echo(
+            "warning: --auth shows the password to every user of this machine (ps); "
+            "use ASSISTANT_UI__AUTH or --auth-file instead.",
+            err=True,
+        )
+    credentials = _credentials(auth_file or ui.auth_file, ui.auth or auth)
+    host = host or ui.host
+    if credentials is None and not insecure and not _is_loopback(host):
+        raise click.UsageError(
+            f"--host {host} lets other machines in, and no password is set: set "
+            "ASSISTANT_UI__AUTH=user:password or pass --auth-file FILE (or --insecure to serve "
+            "without one)."
+        )
+    # One writer per embedded store: fail now, not at the first upload.
+    assistant.claim_writer()
     if not no_seed:
         _seed_if_empty(assistant)
     from ui.app import launch
 
-    user_pass = None
-    if credentials:
-        user, _, password = credentials.partition(":")
-        user_pass = (user, password)
     launch(
-        assistant, host=host or ui.host, port=port if port is not None else ui.port, auth=user_pass
+        assistant,
+        host=host,
+        port=port if port is not None else ui.port,
+        auth=credentials,
+        admin=admin,
     )
+
+
+def _credentials(auth_file: Path | None, inline: str | None) -> tuple[str, str] | None:
+    """(user, password) from the auth file, else from user:password text, else None."""
+    text, where = inline, "ASSISTANT_UI__AUTH"
+    if auth_file is not None:
+        where = str(auth_file)
+        try:
+            lines = Path(auth_file).expanduser().read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(
+                f"cannot read {auth_file}: {exc}", param_hint="--auth-file"
+            ) from exc
+        text = next((line.strip() for line in lines if line.strip()), "")
+    if text is None:
+        return None
+    user, colon, password = text.partition(":")
+    if not colon or not user or not password:
+        raise click.UsageError(f"{where}: write the login as user:password (both non-empty)")
+    return user, password
+
+
+def _is_loopback(host: str) -> bool:
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
 
 
 @main.command("eval", context_settings=CONTEXT)

@@ -18,12 +18,29 @@ from index.store import StoredDocument
 LANGUAGES = {"en": "English", "sv": "Swedish"}
 MARKER_RE = re.compile(r"\[(\d+)\]")
 DOCUMENT_HEADERS = ["File", "Title", "Date", "Language", "Chunks", "Indexed"]
-CURSOR = "▌"
+# An absolute or home-relative path (not the "//" of a URL): the page shows its last part only.
+PATH_RE = re.compile(r"(?<![\w.:/~])(?:~|/)[^\s'\"<>:|]*/([^\s'\"<>/:|]+)")
 
 
 def _text(value: str) -> str:
     """Escaped text with line breaks as <br>, so no blank line can end the HTML block."""
     return escape(value).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def hide_paths(message: str) -> str:
+    """message with every server path cut to its file name: the page never shows where the
+    server keeps its files."""
+    return PATH_RE.sub(lambda m: m.group(1), message)
+
+
+def size(n_bytes: int) -> str:
+    """A file size for people: "812 bytes", "3.2 kB", "64 MB"."""
+    if n_bytes < 1000:
+        return f"{n_bytes} bytes"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.3g} {unit}"
+    return f"{n_bytes} bytes"  # pragma: no cover - the loop always returns
 
 
 def language_name(code: str | None) -> str:
@@ -79,7 +96,7 @@ def render_source(citation: Citation, key: str) -> str:
         f'<summary><b class="src-n">[{citation.n}]</b> {source_label(citation)}'
         f'<blockquote class="src-quote"><mark>{_text(citation.quote)}</mark></blockquote>'
         "</summary>"
-        f'<div class="src-context" title="{escape(citation.source)}">{highlight(citation)}</div>'
+        f'<div class="src-context">{highlight(citation)}</div>'
         "</details>"
     )
 
@@ -119,20 +136,23 @@ def render_question(question: str) -> str:
     return f'<p class="question">{_text(question)}</p>'
 
 
-def render_draft(draft: str) -> str:
-    """The answer as it streams in, before its citations are checked."""
-    return f'<div class="answer draft"><p>{_text(draft)}{CURSOR}</p></div>'
+def render_pending() -> str:
+    """What the chat shows until the answer has passed the citation check: never the draft."""
+    return (
+        '<div class="answer pending" role="status" aria-live="polite">'
+        "<p>Finding sources and checking the answer…</p></div>"
+    )
 
 
 def render_error(message: str) -> str:
-    return f'<div class="answer error" role="alert"><p>⚠ {_text(message)}</p></div>'
+    return f'<div class="answer error" role="alert"><p>⚠ {_text(hide_paths(message))}</p></div>'
 
 
 def status_line(model: str, documents: int, chunks: int, timings: Timings | None = None) -> str:
     """Model, index size and the last answer's timings, as one line of HTML."""
     docs = "document" if documents == 1 else "documents"
     parts = [
-        f"Model <code>{_text(model)}</code>",
+        f"Model <code>{_text(hide_paths(model))}</code>",
         f"{documents} {docs}, {chunks} chunks",
     ]
     if timings is not None:
@@ -177,7 +197,7 @@ def ingest_message(report: IngestReport) -> str:
     for path, reason in report.failed:
         lines.append(
             f'<li class="error" role="alert">✗ <code>{_text(Path(path).name)}</code> was not '
-            f"indexed: {_text(reason)}</li>"
+            f"indexed: {_text(hide_paths(reason))}</li>"
         )
     summary = _text(report.summary())
     return f'<div class="ingest"><ul>{"".join(lines)}</ul><p class="muted">{summary}</p></div>'
@@ -185,6 +205,7 @@ def ingest_message(report: IngestReport) -> str:
 
 def notice(message: str, *, error: bool = False) -> str:
     """A one-line result of a Documents action."""
+    message = hide_paths(message)
     if error:
         return f'<div class="ingest"><p class="error" role="alert">✗ {_text(message)}</p></div>'
     return f'<div class="ingest"><p class="ok">✓ {_text(message)}</p></div>'

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from assistant import Assistant, cli
+from assistant.settings import load_settings
 from index.store import ChunkStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +62,7 @@ def test_ingest_reports_bad_files_and_keeps_going(fake_assistant, tmp_path):
     good = tmp_path / "good.md"
     good.write_text("# Notes\n\nThe meeting was held on 3 May 2020 in Oslo.\n", encoding="utf-8")
     result = run("ingest", str(bad), str(good), str(tmp_path / "missing.pdf"))
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # any failed file fails the run; the good one is indexed
     assert "added" in result.output and "good.md" in result.output
     assert "bad.txt" in result.output and "missing.pdf" in result.output
     assert [d.name for d in fake_assistant.sources()] == ["good.md"]
@@ -110,3 +111,123 @@ def test_bad_setting_is_a_clear_error(monkeypatch):
     result = run("sources")
     assert result.exit_code == 1
     assert "chroma_url must start with http" in result.output
+
+
+def test_a_file_name_with_a_newline_stays_on_its_line(fake_assistant, tmp_path):
+    odd = tmp_path / "two\nlines.txt"
+    odd.write_text("Notes\n\nThe meeting was held on 3 May 2020 in Oslo.\n", encoding="utf-8")
+    result = run("ingest", str(odd))
+    assert result.exit_code == 0, result.output
+    assert "added     " + str(tmp_path) + "/two\\nlines.txt\n" in result.output
+    listed = run("sources").output.splitlines()
+    assert listed[0].startswith("two\\nlines.txt\t") and len(listed) == 1
+
+
+def test_chat_never_prints_the_draft(fake_assistant, fake_llm):
+    fake_assistant.ensure_seeded()
+    fake_llm.queue("The sanctions were lifted in July 2016 [1]. Paris hosted talks in 1999 [1].")
+    result = run("chat", input="When were the sanctions lifted?\n/quit\n")
+    assert result.exit_code == 0, result.output
+    assert "July 2016 [1]." in result.output
+    assert "Paris" not in result.output  # removed by the check, and never streamed either
+
+
+HUGE = "w" * 100_000
+
+
+def test_ask_with_a_huge_question_says_the_limit(fake_assistant, fake_llm):
+    fake_assistant.ensure_seeded()
+    result = run("ask", HUGE)
+    assert result.exit_code == 1
+    assert "100,000 characters long and the limit is 1,000" in result.output
+    assert "Traceback" not in result.output and fake_llm.prompts == []
+
+
+def test_chat_survives_a_huge_question_and_keeps_the_conversation(fake_assistant, fake_llm):
+    fake_assistant.ensure_seeded()
+    fake_llm.queue(
+        "Moscow placed numerous sanctions on Ankara [1].",
+        "When did the sanctions on Ankara get lifted?",
+        "The sanctions were lifted in July 2016 [1].",
+    )
+    questions = ["What did Moscow do to Ankara?", HUGE, "When were they lifted?", "/quit"]
+    result = run("chat", input="\n".join(questions) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "error: the question is 100,000 characters long" in result.output
+    assert "July 2016 [1]." in result.output
+    assert "What did Moscow do to Ankara?" in fake_llm.prompts[1]  # history kept
+
+
+def test_unexpected_errors_are_one_line_without_debug(fake_assistant, monkeypatch):
+    def boom():
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(fake_assistant, "sources", boom)
+    result = run("sources")
+    assert result.exit_code == 1
+    assert "unexpected error (RuntimeError: disk on fire)" in result.output
+    assert "--debug" in result.output and "Traceback" not in result.output
+    assert isinstance(run("--debug", "sources").exception, RuntimeError)
+
+
+def test_chat_survives_an_unexpected_error(fake_assistant, fake_llm):
+    fake_assistant.ensure_seeded()
+    # No reply queued for the first question: the fake LLM raises AssertionError.
+    result = run("chat", input="When were the sanctions lifted?\n/sources\n/quit\n")
+    assert result.exit_code == 0
+    assert "error: unexpected error (AssertionError" in result.output
+    assert "(no sources yet)" in result.output
+
+
+# -- serve --------------------------------------------------------------------------------------
+@pytest.fixture
+def launched(fake_assistant, monkeypatch):
+    import ui.app
+
+    seen: dict = {}
+    monkeypatch.setattr(ui.app, "launch", lambda assistant, **kw: seen.update(kw))
+    fake_assistant.ensure_seeded()
+    return seen
+
+
+def test_serve_refuses_an_open_host_without_a_password(launched):
+    result = run("serve", "--host", "0.0.0.0")
+    assert result.exit_code == 2
+    assert "ASSISTANT_UI__AUTH" in result.output and "--auth-file" in result.output
+    assert launched == {}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_serve_on_loopback_needs_no_password(launched, host):
+    assert run("serve", "--host", host).exit_code == 0
+    assert launched["host"] == host and launched["auth"] is None
+
+
+def test_serve_open_host_with_insecure(launched):
+    assert run("serve", "--host", "0.0.0.0", "--insecure").exit_code == 0
+    assert launched["auth"] is None and launched["admin"] is False
+
+
+def test_serve_reads_the_password_from_the_environment(launched, fake_assistant, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_UI__AUTH", "ada:s3cret")
+    fake_assistant.settings = load_settings(data_dir=fake_assistant.settings.data_dir)
+    result = run("serve", "--host", "0.0.0.0", "--admin")
+    assert result.exit_code == 0, result.output
+    assert launched["auth"] == ("ada", "s3cret") and launched["admin"] is True
+
+
+def test_serve_reads_the_password_from_a_file(launched, tmp_path):
+    secret = tmp_path / "auth"
+    secret.write_text("\nada:s3cret:with:colons\n", encoding="utf-8")
+    assert run("serve", "--host", "0.0.0.0", "--auth-file", str(secret)).exit_code == 0
+    assert launched["auth"] == ("ada", "s3cret:with:colons")
+    secret.write_text("no-colon\n", encoding="utf-8")
+    result = run("serve", "--auth-file", str(secret))
+    assert result.exit_code == 2 and "user:password" in result.output
+
+
+def test_serve_auth_on_the_command_line_warns(launched):
+    result = run("serve", "--auth", "ada:pw")
+    assert result.exit_code == 0
+    assert "warning: --auth shows the password" in result.output
+    assert launched["auth"] == ("ada", "pw")

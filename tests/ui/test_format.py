@@ -93,7 +93,7 @@ def test_everything_from_documents_is_escaped():
     html = fmt.render_answer(answer(text=f"{evil} [1].", citations=[cited]), "t1")
     assert "<script" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<script" not in fmt.render_draft(evil) + fmt.render_error(evil)
+    assert "<script" not in fmt.render_error(evil)
     assert "<script" not in fmt.render_question(evil)
 
 
@@ -120,10 +120,44 @@ def test_a_rewritten_follow_up_shows_how_it_was_understood():
     assert "Understood as" not in plain
 
 
-def test_draft_shows_a_cursor_and_no_links():
-    html = fmt.render_draft("Lifted in [1")
-    assert html.endswith(f"Lifted in [1{fmt.CURSOR}</p></div>")
-    assert "<a " not in html
+def test_pending_answer_says_it_is_checking_and_nothing_else():
+    html = fmt.render_pending()
+    assert 'class="answer pending"' in html and "checking" in html
+    assert "<a " not in html and "[" not in html
+
+
+def test_the_source_panel_names_the_file_but_not_its_folder():
+    html = fmt.render_answer(answer(), "t1")
+    assert "moscow_times.txt" in html and "/docs/" not in html
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("/srv/data/uploads/ab12/report.txt: not UTF-8", "report.txt: not UTF-8"),
+        ("cannot open the store in /home/ada/.local/share/assistant (x)", "cannot open the "
+         "store in assistant (x)"),
+        ("see ~/notes/a.md and /tmp/x", "see a.md and x"),
+        ("server http://127.0.0.1:8000/api/v2 down", "server http://127.0.0.1:8000/api/v2 down"),
+        ("a/b relative stays", "a/b relative stays"),
+        ("no paths here", "no paths here"),
+    ],
+)  # fmt: skip
+def test_hide_paths(message, expected):
+    assert fmt.hide_paths(message) == expected
+
+
+def test_errors_and_notices_hide_server_paths():
+    assert "/srv" not in fmt.render_error("cannot read /srv/data/x.gguf")
+    assert "/srv" not in fmt.notice("cannot read /srv/data/x.gguf", error=True)
+    assert "x.gguf" in fmt.notice("cannot read /srv/data/x.gguf")
+
+
+@pytest.mark.parametrize(
+    ("n", "text"), [(0, "0 bytes"), (999, "999 bytes"), (3160, "3.16 kB"), (64_000_000, "64 MB")]
+)
+def test_sizes_for_people(n, text):
+    assert fmt.size(n) == text
 
 
 def test_status_line_names_model_index_size_and_timings():
