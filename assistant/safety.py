@@ -23,6 +23,8 @@ __all__ = [
     "INSTRUCTION_CUES_SV",
     "STRUCTURAL_CUES",
     "InstructionCues",
+    "injected_sentences",
+    "injected_share",
     "injected_spans",
     "instruction_cue",
     "is_instruction",
@@ -268,3 +270,36 @@ def injected_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def injected_sentences(
+    text: str, spans: Sequence[tuple[int, int]], language: str = "en"
+) -> list[tuple[int, int]]:
+    """The sentence spans of text (from any sentence splitter) that must never be evidence.
+
+    A sentence is out when it reads as an instruction (is_instruction) or overlaps a region the
+    document addresses to the assistant (injected_spans). A chunk whose every sentence is out
+    should not take a retrieval slot either: a few poisoned files that repeat the question's
+    words otherwise fill the top hits, and the clean answer is never seen.
+    """
+    regions = injected_spans(text, language)
+    return [
+        (start, end)
+        for start, end in spans
+        if is_instruction(text[start:end], language)
+        or any(a < end and start < b for a, b in regions)
+    ]
+
+
+def injected_share(text: str, spans: Sequence[tuple[int, int]], language: str = "en") -> float:
+    """The share of text's sentence characters that injected_sentences rules out (0.0 to 1.0).
+
+    For retrieval: a chunk that is mostly addressed to the assistant ranks high for the very
+    question it targets and would take a slot from the clean answer; over-fetch and skip such
+    chunks (measured on tests/injection: with 0.5 and three times the hits, every seed answer
+    came back; without, the poisoned files filled all six slots and the answer was refused).
+    """
+    total = sum(end - start for start, end in spans)
+    if not total:
+        return 0.0
+    return sum(end - start for start, end in injected_sentences(text, spans, language)) / total
