@@ -83,7 +83,6 @@ document.addEventListener("click", (event) => {
 </script>"""
 CHAT_CONCURRENCY = 2  # one session retrieves while another generates; the LLM lock serializes
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
-BUSY = "The assistant is busy answering other questions: try again in a minute."
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,7 +424,8 @@ def build_app(assistant: Assistant, *, admin: bool = False) -> gr.Blocks:
                     label=f"Add documents (txt, md, html, pdf; up to {ui.upload_files} files, "
                     f"{ui.upload_mb:g} MB)",
                     file_count="multiple",
-                    file_types=list(ALLOWED_SUFFIXES),
+                    # No file_types: Gradio would refuse other types itself and keep the refused
+                    # file in its cache; Handlers.screen refuses them by name and deletes them.
                     elem_id="upload",
                 )
                 result = gr.HTML(elem_id="ingest-result")
