@@ -30,6 +30,7 @@ from assistant.text import (
     key_terms,
     months,
     numbers,
+    opener,
     stem_match,
 )
 from index.chunking import split_sentences
@@ -100,7 +101,8 @@ def missing_terms(sentence: str, spans: Sequence[Span]) -> list[str]:
     have_numbers, have_months = numbers(source), months(source)
     missing = [n for n in sorted(terms.numbers) if n not in have_numbers]
     missing += [f"month {m}" for m in sorted(terms.months) if m not in have_months]
-    missing += [n for n in sorted(terms.names) if not stem_match(n, vocabulary)]
+    names = set(terms.names) | ({first} if (first := opener(sentence)) else set())
+    missing += [n for n in sorted(names) if not stem_match(n, vocabulary)]
     return missing
 
 
@@ -164,7 +166,7 @@ class Verifier:
         missing = missing_terms(sentence, spans)
         # Names are spelled differently across languages ("Sverige"/"Sweden"): a name absent
         # from a span in another language is left to the meaning check below.
-        cross_names = [m for m in missing if m in terms.names and not same]
+        cross_names = [m for m in missing if not same and not m[:1].isdigit() and " " not in m]
         if facts_missing := [m for m in missing if m not in cross_names]:
             return False, "not in the cited text: " + ", ".join(facts_missing)
         if question:
@@ -177,11 +179,24 @@ class Verifier:
             if off_topic := sorted(w for w in taken if not stem_match(w, vocabulary)):
                 return False, "the cited text is not about " + ", ".join(off_topic)
         has_facts = bool(terms.numbers or terms.months or terms.names)
-        if not has_facts and not terms.words and not _answers_yes_no(sentence, language):
+        yes_no = (
+            bool(question)
+            and get_language(language).question_kind(question) == "yesno"
+            and _answers_yes_no(sentence, language)
+        )
+        if not has_facts and not terms.words and not yes_no:
             return False, "says nothing that can be checked"
         if question and not adds_to(sentence, question, language=language):
             return False, "only restates the question"
-        return self._meaning(sentence, spans, same, has_facts and not cross_names)
+        facts = has_facts and not (set(cross_names) & terms.names)
+        # Everything the sentence says is checked already when its facts are in the span and
+        # each of its other words is in the span or the question ("In July 2016 [1].").
+        vocabulary = set().union(*(content_words(s.facts) for s in spans)) | content_words(
+            question
+        )
+        if (facts or same) and all(stem_match(w, vocabulary) for w in terms.words):
+            return True, ""
+        return self._meaning(sentence, spans, same, facts)
 
     def _meaning(
         self, sentence: str, spans: Sequence[Span], same: Sequence[Span], facts: bool
@@ -193,6 +208,9 @@ class Verifier:
                 return False, f"too far in meaning from the cited text ({best:.2f} < {bar:.2f})"
             return True, ""
         if not same:
+            # Across languages without a similarity only names, numbers and dates compare.
+            if facts:
+                return True, ""
             return False, "cannot be checked against evidence in another language"
         overlap = _overlap(sentence, same)
         bar = self.min_overlap_facts if facts else self.min_overlap
@@ -240,10 +258,13 @@ class Verifier:
     def _single_support(
         self, sentence: str, spans: Sequence[Span], *, language: str, question: str
     ) -> int | None:
+        # Without a similarity only same-language spans: across languages just names, numbers
+        # and months compare, too little to pick a source the model did not cite itself.
         supported = [
             s
             for s in spans
-            if self.is_supported(sentence, [s], language=language, question=question)[0]
+            if (self.similarity is not None or s.language == language)
+            and self.is_supported(sentence, [s], language=language, question=question)[0]
         ]
         if not supported:
             return None

@@ -236,8 +236,7 @@ def topical(question: str, text: str) -> float:
     """
     names = key_terms(question).names
     words = {w for w in content_words(question) if w not in names and w not in stopwords()}
-    if len(words) < 2:
-        # One word is too little to judge by: "punish" is answered by "sanctions".
+    if not words:
         return 1.0
     vocabulary = content_words(text)
     return sum(stem_match(w, vocabulary) for w in words) / len(words)

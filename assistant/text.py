@@ -22,6 +22,7 @@ __all__ = [
     "key_terms",
     "months",
     "numbers",
+    "opener",
     "stem_match",
     "stopwords",
 ]
@@ -102,6 +103,22 @@ def key_terms(sentence: str) -> KeyTerms:
         names=frozenset(names),
         words=frozenset(content_words(sentence)),
     )
+
+
+def opener(sentence: str) -> str | None:
+    """The sentence's first word, folded, when it could be a name ("Paris is …"): capitalised
+    and not a function word, month or number of any supported language; else None.
+
+    key_terms leaves it out (usually it is just a capitalised sentence opener), so a check
+    that must not miss an invented name looks it up in the evidence as well.
+    """
+    tokens = WORD_RE.findall(sentence)
+    if not tokens or not tokens[0][:1].isupper():
+        return None
+    folded = fold(tokens[0]).strip("'-:")
+    if folded in not_names() or month_number(folded) is not None:
+        return None
+    return None if number_value(folded) is not None else folded
 
 
 def stem_match(term: str, vocabulary: set[str] | frozenset[str]) -> bool:

@@ -231,13 +231,17 @@ class CachedEmbedding(BaseEmbedding):
         return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._texts))
+        # Held here, not read back from the cache: remembering the missing ones can evict a
+        # text of this same batch that was cached before.
+        found = {t: self._texts[t] for t in texts if t in self._texts}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
             for text, vec in zip(
                 missing, self._inner.get_text_embedding_batch(missing), strict=True
             ):
                 self._remember(self._texts, text, vec)
-        return [self._texts[t] for t in texts]
+                found[text] = vec
+        return [found[t] for t in texts]
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

@@ -13,16 +13,15 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from index.languages import DEFAULT_LANGUAGE, supported_languages
+from index.languages import DEFAULT_LANGUAGE, all_languages, fold, supported_languages
 
 __all__ = ["detect_language", "language_scores"]
 
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Below this many words a text is "short": a supported language may win over a first guess.
 SHORT_TEXT_WORDS = 12
-# A supported language wins a short text when its probability is at least this share of the
-# first guess's (measured on the question sets' dev splits; see scripts/benchmark_langid.py).
-SUPPORTED_SHARE = 0.2
+# What one known word of a language adds to fastText's probability on a short text.
+WORD_VOTE = 0.5
 _TOP_K = 5
 MAX_CHARS = 2000  # enough text to identify a document by; fastText is linear in it
 
@@ -46,6 +45,26 @@ def language_scores(text: str) -> list[tuple[str, float]]:
     return [(str(r["lang"]).split("-")[0].lower(), float(r["score"])) for r in found]
 
 
+@lru_cache(maxsize=1)
+def _vocabularies() -> dict[str, frozenset[str]]:
+    out = {}
+    for lang in all_languages():
+        own = " ".join([lang.refusal, lang.quote_lead, lang.other_source, lang.short_lead])
+        out[lang.code] = lang.stopwords | frozenset(_WORD_RE.findall(fold(own)))
+    return out
+
+
+def _votes(words: list[str]) -> dict[str, float]:
+    vocabularies = _vocabularies()
+    votes = dict.fromkeys(vocabularies, 0.0)
+    for word in words:
+        folded = fold(word)
+        owners = [code for code, vocabulary in vocabularies.items() if folded in vocabulary]
+        for code in owners:
+            votes[code] += 1.0 / len(owners)
+    return votes
+
+
 def detect_language(text: str) -> str:
     """Return an ISO 639-1 code ("en", "sv", "de", …); the default for text with no words."""
     words = _WORD_RE.findall(text)
@@ -54,10 +73,10 @@ def detect_language(text: str) -> str:
     scores = language_scores(text)
     if not scores:
         return DEFAULT_LANGUAGE
-    best, best_score = scores[0]
-    if best in supported_languages() or len(words) >= SHORT_TEXT_WORDS:
-        return best
-    for code, score in scores[1:]:
-        if code in supported_languages() and score >= SUPPORTED_SHARE * best_score:
-            return code
-    return best
+    if len(words) >= SHORT_TEXT_WORDS:
+        return scores[0][0]
+    combined = dict(scores)
+    for code, vote in _votes(words).items():
+        combined[code] = combined.get(code, 0.0) + WORD_VOTE * vote
+    best = max(combined.items(), key=lambda item: (item[1], item[0] == DEFAULT_LANGUAGE))
+    return best[0]

@@ -120,7 +120,8 @@ class HashEmbedding(BaseEmbedding):
     def _vector(self, text: str) -> list[float]:
         vec = [0.0] * self.dim
         for word in re.findall(r"\w+", text.lower()):
-            digest = hashlib.md5(word.encode()).digest()
+            # A five-letter prefix: "injured" and "injuring" are near, as a real model has them.
+            digest = hashlib.md5(word[:5].encode()).digest()
             vec[int.from_bytes(digest[:4], "little") % self.dim] += 1.0
         norm = math.sqrt(sum(v * v for v in vec)) or 1.0
         return [v / norm for v in vec]

@@ -126,7 +126,9 @@ def test_key_terms(sentence: str, numbers: set[str], months: set[int], names: se
         ("What is the capital of France?", ["france"]),
         ("When did Erdogan apologize?", []),
         ("What happened in 2019?", ["2019"]),
-        ("Vad gjorde Ryssland mot Turkiet?", []),  # aliases: Russian/Turkish evidence
+        # no table of name translations: across languages names are left to the meaning check
+        # ("turkiet" shares its stem with "Turkish" in an English span)
+        ("Vad gjorde Ryssland mot Turkiet?", ["ryssland"]),
     ],
 )
 def test_missing_terms_of_questions(question: str, missing: list[str]):

@@ -200,7 +200,8 @@ def test_same_language_quote_must_share_the_question_words_besides_names():
     assert compose(p, "Turkey paid 5 million [1].").mode == "refused"
     assert topical("How much compensation did Turkey pay?", about_turkey.text) == 0.0
     assert topical("When were the sanctions lifted?", "The sanctions were lifted.") == 1.0
-    assert topical("What did Moscow do to punish Ankara?", "Moscow placed sanctions.") == 1.0
+    # a paraphrase shares no words: a quote then needs closeness in meaning (quote_min_dense)
+    assert topical("What did Moscow do to punish Ankara?", "Moscow placed sanctions.") == 0.0
 
 
 @pytest.mark.parametrize(

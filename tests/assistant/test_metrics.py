@@ -145,7 +145,10 @@ def test_percentile(values: list[float], q: float, expected: float | None) -> No
 
 
 LIFTED_SPAN = Span(1, LIFTED, (), "en")
-LETTER_SPAN = Span(2, "Och i ett brev till Putin den 27 juni förra året.", ("27 juni 2016",), "sv")
+LETTER_SPAN = Span(
+    2, "Och i ett brev till Putin den 27 juni förra året framför Erdogan sina kondoleanser.",
+    ("27 juni 2016",), "sv",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,10 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
         ("How many were injured near al-Bab?", "en"),
         ("What happened in February 2017?", "en"),
         ("What did Moscow do to punish Ankara?", "en"),
-        ("Sanktionerna?", "sv"),
+        ("Wann wurde die Brücke eröffnet?", "de"),
+        ("Wie viele Benutzer gibt es?", "de"),
+        ("Dokumenten säger:", "sv"),  # the assistant's own lead sentence
+        ("When?", "en"),
         ("Sanctions?", "en"),
         ("Erdogan", "en"),  # a lone name: nothing to go on, the default
         ("Turkey?", "en"),
