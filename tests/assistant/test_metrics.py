@@ -46,6 +46,8 @@ LIFTED = "The sanctions were eventually lifted in July 2016, when Erdogan apolog
         ("Ett ryskt plan", "ryskt plan"),  # Swedish article
         ("Den ryska ambassadören", "ryska ambassadören"),  # å ä ö stay
         ("Turkey’s tourism", "turkeys tourism"),
+        ("Turkey's tourism", "turkeys tourism"),  # a straight apostrophe too
+        ("ﬁnancial ﬂows", "financial flows"),  # ligatures from PDF text become their letters
         ("Erdoğan", "erdogan"),  # other accents fold
         ("  July   2016 [1].", "july 2016"),  # citation markers never count
         ("S:t Petersburg", "s t petersburg"),
@@ -162,6 +164,11 @@ LETTER_SPAN = Span(
         ("Erdogan wrote to Putin on 27 June 2016 [2].", [LIFTED_SPAN, LETTER_SPAN], (1, 1)),
         ("Erdogan wrote to Putin on 27 June 2016 [1].", [LIFTED_SPAN, LETTER_SPAN], (0, 1)),
         ("", [LIFTED_SPAN], (0, 0)),
+        (
+            "They were lifted in July 2016 [1]. Erdogan wrote on 27 June 2016 [2].",
+            [LIFTED_SPAN, LETTER_SPAN],
+            (2, 2),
+        ),  # fmt: skip
     ],
 )
 def test_support_counts(text: str, spans: list[Span], expected: tuple[int, int]) -> None:
@@ -188,8 +195,14 @@ def test_spans_resolve_relative_dates_like_the_engine() -> None:
     (span,) = spans_of([cited])
     assert span.notes == ("29 juni 2016",)
     assert support_counts("They spoke on 29 June 2016 [1].", [span]) == (1, 1)
+    assert span.language == "sv" and span.n == 1 and span.text == quote
     undated = FakeCitation(1, quote, None, "sv", 0, "", 0)
     assert spans_of([undated])[0].notes == ()
+    # Only the text before the quote anchors it, not a date that comes after it.
+    later = chunk + " Den 3 maj 2015 kom ett svar."
+    (span,) = spans_of([FakeCitation(1, quote, "2017-03", "sv", 100 + chunk.index(quote), later,
+                                     100)])  # fmt: skip
+    assert span.notes == ("29 juni 2016",)
 
 
 @pytest.mark.parametrize(
@@ -202,6 +215,9 @@ def test_spans_resolve_relative_dates_like_the_engine() -> None:
             "sv",
         ),
         ("Det kan jag inte svara på utifrån dokumenten.", "sv"),
+        # an answer that is only a quote is judged by the quote
+        ('"Sanktionerna hävdes i juli 2016, när Erdogan bad om ursäkt." [1]', "sv"),
+        ('"Sanktionerna hävdes i juli 2016, när Erdogan bad om ursäkt." [1].', "sv"),
         ("I cannot answer that from the documents.", "en"),
     ],
 )
@@ -315,3 +331,45 @@ def test_report_shows_a_dash_for_metrics_that_do_not_apply(tmp_path: Path) -> No
     write_report(summary, tmp_path)
     assert "| ours |" in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert json.loads((tmp_path / "summary.json").read_text())["ours"]["support"] is None
+
+
+def test_per_question_scores_in_detail() -> None:
+    exact = Outcome(text=PERFECT.text, refused=False, cited_sources=(EN_FILE, SV_FILE),
+                    spans=(LIFTED_SPAN,), retrieved=("a.txt", "b.txt", f"{EN}.txt"),
+                    latency_s=2.34567, first_token_s=0.12345, short="July 2016")  # fmt: skip
+    s = score(GOLD, exact)
+    assert (s["exact_match"], s["f1"]) == (1.0, 1.0)  # the short answer is what is compared
+    assert (s["hit@1"], s["hit@3"], s["rr"]) == (0.0, 1.0, 0.3333)
+    assert (s["citations"], s["gold_citations"], s["cited_gold"]) == (2, 1, 1)
+    assert (s["latency_s"], s["first_token_s"]) == (2.346, 0.123)
+    assert s["answer_language"] == "en" and s["language_match"] == 1
+    partial = score(GOLD, Outcome(text="In July [1].", refused=False, short="July"))
+    assert partial["f1"] == 0.6667
+
+
+def test_a_refusal_scores_nothing_whatever_it_says() -> None:
+    hedged = Outcome(text="I cannot say if it was July 2016.", refused=True, short="July 2016",
+                     cited_sources=(EN_FILE,), spans=(LIFTED_SPAN,))  # fmt: skip
+    s = score(GOLD, hedged)
+    assert (s["correct"], s["exact_match"], s["f1"]) == (0, 0.0, 0.0)
+    assert (s["citations"], s["gold_citations"], s["cited_gold"], s["sentences"]) == (0, 0, 0, 0)
+
+
+def test_unanswerable_questions_have_no_answer_metrics() -> None:
+    answered = Outcome(text="Paris is the capital [1].", refused=False, short="Paris",
+                       cited_sources=(EN_FILE,), retrieved=(f"{EN}.txt",))  # fmt: skip
+    s = score(Gold(answers=(), sources=(), answerable=False, lang="en"), answered)
+    for key in ("correct", "exact_match", "f1", "hit@1", "hit@3", "rr", "cited_gold"):
+        assert s[key] is None, key
+    assert (s["citations"], s["gold_citations"], s["refusal_correct"]) == (0, 0, 0)
+
+
+def test_summary_percentiles_and_rounding() -> None:
+    timed = [
+        score(GOLD, Outcome(text=PERFECT.text, refused=False, latency_s=t, first_token_s=t / 2))
+        for t in (1.0, 2.0, 3.0, 4.0, 5.0)
+    ]
+    summary = summarize([*timed[:2], score(GOLD, REFUSAL), *timed[2:]])
+    assert summary["false_refusal_rate"] == 0.1667  # 1 of 6, rounded to four places
+    assert (summary["latency_p50_s"], summary["latency_p95_s"]) == (2.5, 4.75)
+    assert (summary["first_token_p50_s"], summary["first_token_p95_s"]) == (1.25, 2.375)
