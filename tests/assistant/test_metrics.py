@@ -168,7 +168,7 @@ LETTER_SPAN = Span(
             "They were lifted in July 2016 [1]. Erdogan wrote on 27 June 2016 [2].",
             [LIFTED_SPAN, LETTER_SPAN],
             (2, 2),
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_support_counts(text: str, spans: list[Span], expected: tuple[int, int]) -> None:
