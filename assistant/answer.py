@@ -94,6 +94,7 @@ class CitedQueryEngine(CustomQueryEngine):
             similarity=similarity,
             min_similarity=answer.min_similarity,
             min_similarity_facts=answer.min_similarity_facts,
+            min_relevance=answer.min_relevance,
         )
 
     def messages(self, prepared: Prepared) -> list[ChatMessage]:

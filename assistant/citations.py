@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from assistant.text import (
     WORD_RE,
+    KeyTerms,
     content_words,
     fold,
     key_terms,
@@ -34,7 +35,7 @@ from assistant.text import (
     stem_match,
 )
 from index.chunking import split_sentences
-from index.languages import all_languages, get_language
+from index.languages import all_languages, get_language, month_number, number_value
 
 __all__ = [
     "CITE_RE",
@@ -49,6 +50,7 @@ __all__ = [
     "split_answer",
 ]
 
+RELEVANCE_WORDS = 3  # content words a sentence needs before its relevance is judged
 CITE_RE = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # similarity(claim, [span texts]) -> cosine of the claim with each span, in [-1, 1].
 Similarity = Callable[[str, Sequence[str]], list[float]]
@@ -120,6 +122,18 @@ def _answers_yes_no(sentence: str, language: str) -> bool:
     return bool(words & (lang.affirmative | lang.negative))
 
 
+def _needs_relevance(terms: KeyTerms, question: str) -> bool:
+    """True when a sentence says enough of its own to be judged for relevance by meaning: it
+    has RELEVANCE_WORDS words that are not numbers or months, and it holds less than half of
+    the question's words (one that holds most of them is on the question's topic already)."""
+    words = [w for w in terms.words if month_number(w) is None and number_value(w) is None]
+    asked = content_words(question) | key_terms(question).names
+    if len(words) < RELEVANCE_WORDS or not asked:
+        return False
+    vocabulary = set(terms.words) | set(terms.names)
+    return sum(stem_match(w, vocabulary) for w in asked) / len(asked) < 0.5
+
+
 def adds_to(sentence: str, question: str, *, language: str = "en") -> bool:
     """True if sentence says something the question did not already say.
 
@@ -146,12 +160,15 @@ class Verifier:
     min_similarity: a sentence must be at least this close to its cited span by meaning;
     min_similarity_facts: the same when the sentence's numbers/months/names are all in the span
     (the facts already tie it to the span, so meaning may be looser).
+    min_relevance: a sentence of RELEVANCE_WORDS content words or more must be at least this
+    close in meaning to the question.
     Without a similarity function, word overlap stands in (same-language spans only).
     """
 
     similarity: Similarity | None = None
     min_similarity: float = 0.6
     min_similarity_facts: float = 0.45
+    min_relevance: float = 0.65
     min_overlap: float = 0.5
     min_overlap_facts: float = 0.25
 
@@ -188,12 +205,20 @@ class Verifier:
             return False, "says nothing that can be checked"
         if question and not adds_to(sentence, question, language=language):
             return False, "only restates the question"
+        if question and self.similarity is not None and _needs_relevance(terms, question):
+            # A true sentence that answers another question ("X accused Y of Z" for "What did
+            # Y offer to pay?") is no answer. Short fact answers ("In July 2016") are left to
+            # the answer-kind check: they share too few words with the question to compare.
+            relevance = self.similarity(sentence, [question])[0]
+            if relevance < self.min_relevance:
+                return (
+                    False,
+                    f"does not answer the question ({relevance:.2f} < {self.min_relevance:.2f})",
+                )
         facts = has_facts and not (set(cross_names) & terms.names)
         # Everything the sentence says is checked already when its facts are in the span and
         # each of its other words is in the span or the question ("In July 2016 [1].").
-        vocabulary = set().union(*(content_words(s.facts) for s in spans)) | content_words(
-            question
-        )
+        vocabulary = set().union(*(content_words(s.facts) for s in spans)) | content_words(question)
         if (facts or same) and all(stem_match(w, vocabulary) for w in terms.words):
             return True, ""
         return self._meaning(sentence, spans, same, facts)

@@ -56,8 +56,12 @@ class Evidence:
         return " ".join([self.text, *(resolved for _, resolved in self.notes)])
 
     def dates_note(self) -> str:
-        """' (förra året = 2016)' for display after a quote; '' without relative dates."""
-        resolved = "; ".join(f"{phrase} = {when}" for phrase, when in self.notes)
+        """' (2016)' after a quote with relative dates ("last year"); '' without them.
+
+        Only the resolved dates: the phrases are in the document's language, which may not be
+        the answer's.
+        """
+        resolved = "; ".join(dict.fromkeys(when for _, when in self.notes))
         return f" ({resolved})" if resolved else ""
 
     def span(self) -> Span:
@@ -107,8 +111,10 @@ class EvidenceSelector(BaseNodePostprocessor):
         DENSE_WEIGHT, description="Share of a sentence's score that is meaning (the rest: words)."
     )
     dense_candidates: int = Field(
-        12, ge=1, description="Sentences embedded per question (the most promising by words "
-        "and chunk rank); the rest are not shown to the model."
+        12,
+        ge=1,
+        description="Sentences embedded per question (the most promising by words "
+        "and chunk rank); the rest are not shown to the model.",
     )
 
     @classmethod

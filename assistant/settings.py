@@ -93,6 +93,11 @@ class AnswerSettings(BaseModel):
         description="The same bar for a sentence whose numbers, months and names are all in "
         "the cited span (the facts already tie it to the span).",
     )
+    min_relevance: float = Field(
+        0.65,
+        description="An answer sentence of three or more content words must be at least this "
+        "close in meaning to the question (a true sentence about something else is no answer).",
+    )
     quote_min_lexical: float = Field(
         0.5,
         description="A sentence quoted as the answer (when the model's failed) must hold this "

@@ -20,9 +20,7 @@ __all__ = ["answer_type", "has_answer_type", "short_answer"]
 
 # A run of capitalised words, allowing inner hyphens, digits and particles ("Su-24", "al-Hassan").
 _UPPER = "A-ZÀ-ÖØ-Þ"
-_NAME_RUN_RE = re.compile(
-    rf"[{_UPPER}][\w:’'-]*(?:\s+(?:[{_UPPER}][\w:’'-]*|[a-z]{{1,3}}-\w+))*"
-)
+_NAME_RUN_RE = re.compile(rf"[{_UPPER}][\w:’'-]*(?:\s+(?:[{_UPPER}][\w:’'-]*|[a-z]{{1,3}}-\w+))*")
 # What a code example names: `--option`, `snake_case`, `CamelCase`, `dotted.name`, `path/file`,
 # `Ctrl+S`, or anything in backticks or quotes.
 _CODE_RE = re.compile(
@@ -38,8 +36,8 @@ def _question_language(question: str) -> str:
 
 
 def answer_type(question: str, language: str | None = None) -> str | None:
-    """The kind of answer question asks for ("date", "number", "person", "name", "which",
-    "yesno", "definition", "howto"), or None."""
+    """The kind of answer question asks for ("date", "number", "place", "person", "name",
+    "which", "yesno", "definition", "howto"), or None."""
     lang = get_language(language or _question_language(question))
     kind = lang.question_kind(question)
     if kind is None and language is None:
@@ -81,7 +79,9 @@ def _dates(text: str, question: str) -> list[str]:
     while i < len(tokens):
         word = tokens[i].group()
         is_month = month_number(word) is not None
-        if not (is_month or _YEAR_RE.fullmatch(word) or re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", word)):
+        if not (
+            is_month or _YEAR_RE.fullmatch(word) or re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", word)
+        ):
             i += 1
             continue
         # Grow the phrase over a day number before and a day/year after ("27 June 2016").
@@ -172,7 +172,7 @@ def short_answer(sentence: str, question: str) -> str | None:
         candidates = _numbers(sentence, question)
     elif wanted == "name":
         candidates = _code_names(sentence, question) or _names(sentence, question)
-    elif wanted in {"person", "which"}:
+    elif wanted in {"person", "which", "place"}:
         candidates = _names(sentence, question)
     elif wanted == "yesno":
         lang = get_language(detect_language(sentence))

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from index.languages import DEFAULT_LANGUAGE, all_languages, fold, supported_languages
+from index.languages import DEFAULT_LANGUAGE, all_languages, fold
 
 __all__ = ["detect_language", "language_scores"]
 

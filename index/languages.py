@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -30,7 +31,7 @@ __all__ = [
 LANG_DIR = Path(__file__).resolve().parent / "lang"
 DEFAULT_LANGUAGE = "en"
 # The kinds of answer a question can ask for, in the order they are tried.
-KINDS = ("date", "number", "person", "name", "howto", "definition", "which", "yesno")
+KINDS = ("date", "number", "place", "person", "name", "howto", "definition", "which", "yesno")
 _WORD_RE = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 
 
@@ -184,7 +185,10 @@ def _load(path: Path) -> Language:
     )
 
 
-def _months(code: str, widths: tuple[str, ...] = ("wide", "abbreviated")) -> dict[str, int]:
+_Width = Literal["wide", "abbreviated"]
+
+
+def _months(code: str, widths: tuple[_Width, ...] = ("wide", "abbreviated")) -> dict[str, int]:
     """Month names (and abbreviations) of a locale from babel's CLDR data."""
     from babel.dates import get_month_names
 

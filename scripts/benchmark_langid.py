@@ -38,8 +38,10 @@ def main() -> int:
             plain += language_scores(q["question"])[0][0] == q["lang"]
             if got != q["lang"]:
                 errors[f"{q['lang']}→{got}: {q['question']}"] += 1
-    print(f"{total} questions ({args.split}): detect_language {ours / total:.3f}, "
-          f"fastText alone {plain / total:.3f}")
+    print(
+        f"{total} questions ({args.split}): detect_language {ours / total:.3f}, "
+        f"fastText alone {plain / total:.3f}"
+    )
     for error in errors:
         print("  wrong:", error)
     return 0

@@ -96,7 +96,7 @@ def test_when_answer_without_a_date_falls_back_to_the_dated_quote():
     p = prepared("När talade presidenterna i telefon?", [PHONE], "sv")
     c = compose(p, "Presidenterna talade i telefon [1].")
     assert c.mode == "quoted" and c.removed == ("Presidenterna talade i telefon.",)
-    assert PHONE.text in c.text and "Två dagar senare = 29 juni 2016" in c.text
+    assert PHONE.text in c.text and "(29 juni 2016)" in c.text
     assert c.citations[0].quote == PHONE.text
 
 
@@ -178,7 +178,7 @@ def test_other_document_with_different_detail_is_shown_too():
     assert c.mode == "generated" and c.short == "Three"
     assert text.startswith("Three men were killed near al-Bab [1].")
     assert 'Another source says: "I februari i år dödas flera' in text
-    assert text.endswith('flera turkiska soldater." (I februari i år = februari 2017) [2]')
+    assert text.endswith('flera turkiska soldater." (februari 2017) [2]')
     assert [c.quote for c in citations] == [english.text, swedish.text]
 
 

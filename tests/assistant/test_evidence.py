@@ -20,7 +20,9 @@ def chunk(text: str, language: str, notes: str = "") -> NodeWithScore:
     return NodeWithScore(node=TextNode(text=text, metadata=meta), score=1.0)
 
 
-def select(embedder, question: str, *, notes: str = "", text: str = SWEDISH, **options) -> list[str]:
+def select(
+    embedder, question: str, *, notes: str = "", text: str = SWEDISH, **options
+) -> list[str]:
     selector = EvidenceSelector(embed_model=embedder, **options)
     bundle = QueryBundle(query_str=question, custom_embedding_strs=[question])
     kept = selector.postprocess_nodes([chunk(text, "sv", notes)], query_bundle=bundle)
