@@ -28,7 +28,9 @@ __all__ = ["Chunk", "chunk_document", "count_tokens", "split_sentences"]
 class Chunk:
     """A span of a document's cleaned text, the unit that is embedded and retrieved."""
 
-    id: str  # stable: sha256(f"{content_hash}:{start}:{end}")[:32]
+    # Stable: sha256(f"{doc_id}:{content_hash}:{start}:{end}")[:32]. The document id is in it
+    # so that two files with the same text (a copy) never share chunks.
+    id: str
     doc_id: str
     text: str  # == document.text[start:end]
     start: int  # character offsets into Document.text
@@ -184,8 +186,8 @@ def _split_long(
 # --- packing -----------------------------------------------------------------------------------
 
 
-def _chunk_id(content_hash: str, start: int, end: int) -> str:
-    return hashlib.sha256(f"{content_hash}:{start}:{end}".encode()).hexdigest()[:32]
+def _chunk_id(doc_id: str, content_hash: str, start: int, end: int) -> str:
+    return hashlib.sha256(f"{doc_id}:{content_hash}:{start}:{end}".encode()).hexdigest()[:32]
 
 
 def chunk_document(
@@ -227,7 +229,7 @@ def chunk_document(
         start, end = units[first][0], units[last][1]
         chunks.append(
             Chunk(
-                id=_chunk_id(doc.content_hash, start, end),
+                id=_chunk_id(doc.doc_id, doc.content_hash, start, end),
                 doc_id=doc.doc_id,
                 text=text[start:end],
                 start=start,

@@ -125,12 +125,12 @@ def test_ids_are_stable_and_follow_content():
     assert len({c.id for c in first}) == len(first)
     chunk = first[0]
     content_hash = hashlib.sha256(LONG.encode()).hexdigest()
-    assert (
-        chunk.id
-        == hashlib.sha256(f"{content_hash}:{chunk.start}:{chunk.end}".encode()).hexdigest()[:32]
-    )
+    key = f"{chunk.doc_id}:{content_hash}:{chunk.start}:{chunk.end}"
+    assert chunk.id == hashlib.sha256(key.encode()).hexdigest()[:32]
     changed = chunk_document(_doc(LONG.replace("budget", "budgets", 1)), chunk_tokens=60)
     assert changed[0].id != chunk.id
+    copy = dataclasses.replace(_doc(LONG), doc_id="0" * 16)  # the same text in another file
+    assert chunk_document(copy, chunk_tokens=60)[0].id != chunk.id
 
 
 def test_over_long_sentence_is_cut_by_tokens_with_exact_offsets():

@@ -338,3 +338,20 @@ def test_rounds_batch_many_files_and_each_commits_whole(store, embedder, setting
     done = [p.files_done for p in progress]
     assert done == sorted(done) and done[-1] == 13
     assert [p.chunks for p in progress] == sorted(p.chunks for p in progress)
+
+
+def test_two_copies_of_a_file_are_two_documents(store, embedder, settings, tmp_path):
+    """Same text, two files: removing one leaves the other whole, BM25 rows included."""
+    first, second = tmp_path / "a" / "note.txt", tmp_path / "b" / "note.txt"
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_text(NOTE, encoding="utf-8")
+    report = _ingest([first, second], store, embedder, settings)
+    assert len(report.added) == 2
+    kept = next(d for d in store.documents() if d.source == str(second.resolve()))
+
+    store.remove(next(d.doc_id for d in store.documents() if d.source == str(first.resolve())))
+
+    assert {n.metadata["doc_id"] for n in _nodes(store)} == {kept.doc_id}
+    assert len(_nodes(store)) == kept.chunks
+    assert {h.doc_id for h in store.keyword_search(["vaxholm"], 5)} == {kept.doc_id}
