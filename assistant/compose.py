@@ -11,11 +11,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.citations import CheckResult, Span, Verifier, looks_like_refusal, missing_terms
+from assistant.citations import (
+    CITE_RE,
+    CheckResult,
+    Span,
+    Verifier,
+    looks_like_refusal,
+    missing_terms,
+)
 from assistant.evidence import Evidence
 from assistant.schema import Citation, Prepared
 from assistant.short_answer import answer_type, has_answer_type, short_answer
-from assistant.text import content_words, key_terms, stem_match, stopwords
+from assistant.text import WORD_RE, content_words, key_terms, stem_match, stopwords
 from index.languages import get_language
 
 NOT_MENTIONED = "the documents do not mention "
@@ -27,7 +34,7 @@ class ComposeSettings:
     holds them with their meaning; this is the plain value the pure functions take)."""
 
     quote_min_lexical: float = 0.5  # a quoted fallback must hold this share of the question's terms
-    quote_min_dense: float = 0.5  # … or be this close to it in meaning (another language)
+    quote_min_dense: float = 0.6  # … or be this close to it in meaning (another language)
     strong_evidence: float = 0.45  # a best-evidence score this high means the documents answer
     other_min_lexical: float = 0.35  # another document's version may match the question less
     other_source_share: float = 0.8  # … but must score this share of the cited sentence
@@ -120,7 +127,12 @@ def compose(
             body, end = _split_end(check.sentence)
             parts.append(f"{body} {marks}{end}")
         used = [by_n[old] for old in numbering]
-        text, used = _with_other_source(" ".join(parts), used, prepared, wanted, settings)
+        text = " ".join(parts)
+        if len(WORD_RE.findall(CITE_RE.sub("", text))) < 2:
+            # A bare "11 [1]." or "2016 [1]." has no words of any language: the answer lead
+            # says it in the question's language.
+            text = f"{lang.short_lead} {text}"
+        text, used = _with_other_source(text, used, prepared, wanted, settings)
         citations = tuple(_citation(e, i) for i, e in enumerate(used, start=1))
         short = next(
             (a for c in kept if (a := short_answer(c.sentence, question)) is not None), None
@@ -224,8 +236,12 @@ def best_quote(
 
 
 def _holds_question_digits(question: str, e: Evidence) -> bool:
-    """A year or day the question asks about must be in the quote (or its resolved dates)."""
-    return all(re.search(rf"\b{d}\b", e.facts_text) for d in re.findall(r"\d+", question))
+    """A year, day or month the question asks about must be in the quote (or its resolved
+    dates): "What happened in February 2017?" is not answered by a sentence about January."""
+    facts = e.facts_text
+    if not all(re.search(rf"\b{d}\b", facts) for d in re.findall(r"\d+", question)):
+        return False
+    return key_terms(question).months <= key_terms(facts).months
 
 
 def topical(question: str, text: str) -> float:

@@ -159,7 +159,7 @@ def test_answers_must_hold_the_kind_of_fact_asked_for(question, text, ok):
 
 def test_when_quote_needs_a_date():
     undated = ev(1, "Erdogan sent a letter to Putin about the pilot.", 0.6, lexical=0.9)
-    dated = ev(2, "Erdogan wrote to Putin on 27 June.", 0.5, lexical=0.6)
+    dated = ev(2, "Erdogan wrote to Putin on 27 June.", 0.5, lexical=0.6, dense=0.7)
     asked = {"wanted": "date", "question": "When did Erdogan write to Putin?"}
     assert best_quote([undated, dated], **asked) == dated
     assert best_quote([undated], **asked) is None
@@ -268,3 +268,15 @@ def test_quote_answers_in_the_question_language_with_the_short_answer_first():
     c = compose(p, "They were sold [1].")
     assert c.mode == "quoted" and c.short == "juli 2016"
     assert c.text.startswith('Answer: juli 2016. The documents say: "Biljetterna')
+
+
+def test_a_quote_must_hold_the_month_the_question_asks_about():
+    january = ev(1, "In January 2017 the two countries began joint strikes.", 0.6, lexical=0.8)
+    p = prepared("What happened in February 2017?", [january])
+    assert compose(p, "Nothing happened [1].").mode == "refused"
+
+
+def test_a_bare_fact_answer_is_led_in_the_question_language():
+    e = ev(1, "Elva personer skadades i anfallet.", 0.6, language="sv")
+    c = compose(prepared("Hur många skadades?", [e], "sv"), "11 [1].")
+    assert c.mode == "generated" and c.text == "Svar: 11 [1]."
