@@ -10,7 +10,6 @@ from llama_index.core.llms import LLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 from llama_index.core.schema import NodeWithScore, QueryBundle
-from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
 
 from assistant.text import stopwords
 from index.bm25 import query_terms
@@ -19,7 +18,6 @@ from index.store import ChunkStore
 # Function words of every supported language (index/lang/*.toml): BM25 should match on names,
 # numbers and content words, and corpora mix languages.
 STOPWORDS = stopwords()
-CROSS_LANGUAGE_DEPTH = 3  # retrieve this many times more chunks from another language
 
 
 def query_bundle(question: str, context: str | None = None) -> QueryBundle:
@@ -37,33 +35,29 @@ def query_bundle(question: str, context: str | None = None) -> QueryBundle:
 class KeywordRetriever(BaseRetriever):
     """BM25 over the store's persisted keyword index (index/bm25.py), current documents only."""
 
-    def __init__(self, store: ChunkStore, *, top_k: int = 6, language: str | None = None) -> None:
+    def __init__(self, store: ChunkStore, *, top_k: int = 6) -> None:
         super().__init__()
         self._store = store
         self._top_k = top_k
-        self._language = language
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         terms = query_terms(query_bundle.query_str, STOPWORDS)
         # Rows of a version being written or just replaced can rank too: ask for more, keep
         # the current ones.
-        hits = self._store.keyword_search(terms, self._top_k * 2, self._language)
+        hits = self._store.keyword_search(terms, self._top_k * 2)
         current = self._store.manifest([h.doc_id for h in hits])
         hits = [h for h in hits if current.get(h.doc_id) == h.content_hash][: self._top_k]
         nodes = {n.node_id: n for n in self._store.get_nodes([h.chunk_id for h in hits])}
-        return [
-            NodeWithScore(node=nodes[h.chunk_id], score=h.score)
-            for h in hits
-            if h.chunk_id in nodes
-        ]
+        found = [(nodes.get(h.chunk_id), h.score) for h in hits]
+        return [NodeWithScore(node=node, score=score) for node, score in found if node]
 
 
 class HybridRetriever(BaseRetriever):
     """Dense (Chroma) + BM25 (the store's FTS5 index) fused by reciprocal rank.
 
     Nothing is built from all chunks: both indexes live in the store and change with it, so a
-    question costs the same at 100 or 100,000 chunks, and start-up loads nothing. Every hit is
-    checked against the manifest, so a removed or replaced document is never returned.
+    question costs about the same at 1,000 or 100,000 chunks, and start-up loads nothing. Every
+    hit is checked against the manifest, so a removed or replaced document is never returned.
     """
 
     def __init__(
@@ -71,58 +65,20 @@ class HybridRetriever(BaseRetriever):
     ) -> None:
         super().__init__()
         self._store = store
-        self._embedder = embedder
-        self._llm = llm
-        self._top_k = top_k
-        self.dense, self.keyword, self._fusion = self._fuse(None)
-        self._by_language: dict[str, QueryFusionRetriever] = {}
-        self._corpus: tuple[str, str] | None = None  # (store generation, text)
-
-    def _fuse(
-        self, language: str | None
-    ) -> tuple[BaseRetriever, KeywordRetriever, QueryFusionRetriever]:
-        top_k = self._top_k
-        filters = None
-        if language is not None:
-            # A question in another language ranks these chunks poorly; the evidence
-            # selector's anchors pick from more.
-            top_k *= CROSS_LANGUAGE_DEPTH
-            filters = MetadataFilters(filters=[MetadataFilter(key="language", value=language)])
-        dense = VectorStoreIndex.from_vector_store(
-            self._store.vector_store, embed_model=self._embedder
-        ).as_retriever(similarity_top_k=top_k * 2, filters=filters)
-        keyword = KeywordRetriever(self._store, top_k=top_k, language=language)
-        fusion = QueryFusionRetriever(
-            [dense, keyword],
-            llm=self._llm,  # never called: num_queries=1 generates no extra queries
+        self.dense = VectorStoreIndex.from_vector_store(
+            store.vector_store, embed_model=embedder
+        ).as_retriever(similarity_top_k=top_k * 2)
+        self.keyword = KeywordRetriever(store, top_k=top_k)
+        self._fusion = QueryFusionRetriever(
+            [self.dense, self.keyword],
+            llm=llm,  # never called: num_queries=1 generates no extra queries
             mode=FUSION_MODES.RECIPROCAL_RANK,
             similarity_top_k=top_k,
             num_queries=1,
             use_async=False,
         )
-        return dense, keyword, fusion
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return self._current(self._fusion.retrieve(query_bundle))
-
-    def retrieve_language(self, query_bundle: QueryBundle, language: str) -> list[NodeWithScore]:
-        """Retrieve from the documents in one language only (for cross-language answers)."""
-        if language not in self._by_language:
-            self._by_language[language] = self._fuse(language)[2]
-        return self._current(self._by_language[language].retrieve(query_bundle))
-
-    def languages(self) -> set[str]:
-        """Languages of the indexed documents."""
-        return {d.language for d in self._store.documents()}
-
-    def corpus_text(self) -> str:
-        """All indexed text, for term look-ups (read batch by batch, cached until a change)."""
-        generation = self._store.generation()
-        if self._corpus is None or self._corpus[0] != generation:
-            text = "\n".join(n.get_content() for n in self._store.iter_nodes())
-            self._corpus = (generation, text)
-        return self._corpus[1]
-
-    def _current(self, found: list[NodeWithScore]) -> list[NodeWithScore]:
+        found = self._fusion.retrieve(query_bundle)
         fresh = {id(n) for n in self._store.fresh([hit.node for hit in found])}
         return [hit for hit in found if id(hit.node) in fresh]

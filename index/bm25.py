@@ -141,21 +141,17 @@ class KeywordIndex:
         with self._lock:
             return dict(self._db.execute("SELECT doc_id, content_hash FROM documents").fetchall())
 
-    def search(
-        self, terms: Sequence[str], top_k: int, language: str | None = None
-    ) -> list[KeywordHit]:
+    def search(self, terms: Sequence[str], top_k: int) -> list[KeywordHit]:
         """The top_k chunks by BM25 for any of terms (see query_terms), best first."""
         if not terms or top_k < 1:
             return []
         match = " OR ".join(f'"{term}"' for term in terms)  # terms hold no quotes: \w only
-        where = "terms MATCH ?" + (" AND chunks.language = ?" if language else "")
-        params: tuple[object, ...] = (match, language, top_k) if language else (match, top_k)
         with self._lock:
             rows = self._db.execute(
                 "SELECT chunks.chunk_id, chunks.doc_id, chunks.content_hash, bm25(terms) AS rank "
-                f"FROM terms JOIN chunks ON chunks.rowid = terms.rowid WHERE {where} "
+                "FROM terms JOIN chunks ON chunks.rowid = terms.rowid WHERE terms MATCH ? "
                 "ORDER BY rank LIMIT ?",
-                params,
+                (match, top_k),
             ).fetchall()
         # FTS5's bm25() is negated so that ascending order is best first.
         return [KeywordHit(c, d, h, -float(rank)) for c, d, h, rank in rows]

@@ -448,13 +448,11 @@ class ChunkStore:
     def _keywords_path(self) -> Path:
         return Path(self.settings.data_dir).expanduser() / "bm25" / f"{self.name}.sqlite3"
 
-    def keyword_search(
-        self, terms: Sequence[str], top_k: int, language: str | None = None
-    ) -> list[KeywordHit]:
+    def keyword_search(self, terms: Sequence[str], top_k: int) -> list[KeywordHit]:
         """BM25 hits for terms (index.bm25.query_terms), best first; may include stale chunks:
         check them with fresh()."""
         self.sync_keywords()
-        return self.keywords.search(terms, top_k, language)
+        return self.keywords.search(terms, top_k)
 
     def sync_keywords(self) -> int:
         """Bring the BM25 index up to the manifest if any process changed the store since it
