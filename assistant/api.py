@@ -24,12 +24,15 @@ from assistant.evidence import EvidenceSelector
 from assistant.prompts import load_prompts
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings, load_settings, quiet_environment
-from index.ingest import IngestReport, Progress, ingest
+from index.ingest import IngestProgress, IngestReport, Progress, ingest
 from index.language import detect_language
 from index.languages import get_language
 from index.loaders import document_id
 from index.lock import writer_lock
 from index.store import ChunkStore, StoredDocument
+
+# The values the API returns, for callers (the UI) that name them in type hints.
+__all__ = ["Assistant", "IngestProgress", "IngestReport", "StoredDocument"]
 
 
 class Assistant:

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Answer, Assistant, AssistantError, Timings
+from assistant.api import IngestProgress, IngestReport, StoredDocument
 from assistant.settings import quiet_environment
-from index.ingest import IngestProgress, IngestReport
-from index.store import StoredDocument
 
 quiet_environment()  # gradio reads GRADIO_ANALYTICS_ENABLED and the HF switches when imported
 

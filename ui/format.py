@@ -12,8 +12,7 @@ from html import escape
 from pathlib import Path
 
 from assistant import Answer, Citation, Timings
-from index.ingest import IngestReport
-from index.store import StoredDocument
+from assistant.api import IngestReport, StoredDocument
 
 LANGUAGES = {"en": "English", "sv": "Swedish"}
 MARKER_RE = re.compile(r"\[(\d+)\]")
