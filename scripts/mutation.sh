@@ -46,6 +46,9 @@ tar -C "$src" --exclude=./.git --exclude=./.venv --exclude=./data --exclude=./mu
     printf 'only_mutate =\n'
     printf '    %s\n' "${modules[@]}"
     printf 'also_copy =\n    prompts\n    seeds\n    docs\n    scripts\n'
+    # Workers fork from a server that only collected the tests: forking the process that ran
+    # them (Chroma's threads, torch) makes every mutant hang until its timeout.
+    printf 'process_isolation = forkserver\n'
     printf 'pytest_add_cli_args =\n    -q\n    -p\n    no:cacheprovider\n'
     printf '    -m\n    not e2e and not browser and not server\n'
     if [[ -n $tests ]]; then
