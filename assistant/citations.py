@@ -35,7 +35,14 @@ from assistant.text import (
     stem_match,
 )
 from index.chunking import split_sentences
-from index.languages import all_languages, get_language, month_number, number_value
+from index.language import detect_language
+from index.languages import (
+    all_languages,
+    get_language,
+    month_number,
+    number_value,
+    supported_languages,
+)
 
 __all__ = [
     "CITE_RE",
@@ -51,6 +58,8 @@ __all__ = [
 ]
 
 RELEVANCE_WORDS = 3  # content words a sentence needs before its relevance is judged
+LANGUAGE_WORDS = 4  # words a sentence needs before its language is judged
+NUMBER_WINDOW = 4  # words around a number in the span that tell what it counts
 CITE_RE = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # similarity(claim, [span texts]) -> cosine of the claim with each span, in [-1, 1].
 Similarity = Callable[[str, Sequence[str]], list[float]]
@@ -120,6 +129,38 @@ def _answers_yes_no(sentence: str, language: str) -> bool:
     words = {fold(w) for w in WORD_RE.findall(sentence)}
     lang = get_language(language)
     return bool(words & (lang.affirmative | lang.negative))
+
+
+def _numbers_far_from_the_question(
+    sentence: str, spans: Sequence[Span], question: str
+) -> list[str]:
+    """The new numbers of an answer to a "how many/much" question that stand, in the cited text,
+    nowhere near a word of the question: "3" for "How many aircraft…?" from "killing three men"
+    answers another count."""
+    language = detect_language(question)
+    asked = content_words(question)
+    # Words compare only within one language: spans in another are left alone.
+    spans = [s for s in spans if s.language == language]
+    if get_language(language).question_kind(question) != "number" or not asked or not spans:
+        return []
+    new = key_terms(sentence).numbers - key_terms(question).numbers
+    far = []
+    for number in sorted(new):
+        near = False
+        for span in spans:
+            tokens = re.findall(r"[\w'’-]+", span.text)
+            for i, token in enumerate(tokens):
+                if number not in numbers(token):
+                    continue
+                window = tokens[max(0, i - NUMBER_WINDOW) : i + NUMBER_WINDOW + 1]
+                nearby = content_words(" ".join(window))
+                if any(
+                    stem_match(a, nearby) or stem_match(w, asked) for a in asked for w in nearby
+                ):
+                    near = True
+        if not near and any(number in numbers(s.text) for s in spans):
+            far.append(number)
+    return far
 
 
 def _needs_relevance(terms: KeyTerms, question: str) -> bool:
@@ -205,6 +246,12 @@ class Verifier:
             return False, "says nothing that can be checked"
         if question and not adds_to(sentence, question, language=language):
             return False, "only restates the question"
+        if len(WORD_RE.findall(sentence)) >= LANGUAGE_WORDS:
+            written = detect_language(sentence)
+            if written != language and written in supported_languages():
+                return False, f"written in another language ({written}) than the question"
+        if question and (far := _numbers_far_from_the_question(sentence, spans, question)):
+            return False, "the cited text gives " + ", ".join(far) + " for something else"
         if question and self.similarity is not None and _needs_relevance(terms, question):
             # A true sentence that answers another question ("X accused Y of Z" for "What did
             # Y offer to pay?") is no answer. Short fact answers ("In July 2016") are left to

@@ -61,8 +61,7 @@ def has_answer_type(text: str, wanted: str | None, question: str = "") -> bool:
     if wanted == "date":
         return bool(re.search(r"\d", text) or _months_in(text))
     if wanted == "number":
-        counts = key_terms(text).numbers - key_terms(question).numbers
-        return bool(counts) or _vague_count(text)
+        return bool(_numbers(text, question)) or _vague_count(text)
     if wanted in {"person", "name"}:
         # Any capitalised word counts here, the first one too: "Jane apologized." names her.
         return bool(
@@ -117,6 +116,9 @@ def _numbers(text: str, question: str) -> list[str]:
             continue  # a number of the question, part of a date or of a name like "Su-24"
         if _YEAR_RE.fullmatch(word):
             continue  # a year is a date, not a count
+        following = re.match(r"\s*(?:\d{1,2}(?::[ae]|st|nd|rd|th)?\.?\s+)?([^\W\d_]+)", after)
+        if word[0].isdigit() and following and month_number(following.group(1)) is not None:
+            continue  # the day of a date ("29 June"), not a count
         found.append(word)
     return found
 

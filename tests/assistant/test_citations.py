@@ -197,3 +197,50 @@ def test_restating_the_question_is_not_an_answer(question: str, answer: str, kep
         answer, [SANCTIONS], language=detect_language(question), question=question
     )
     assert len(result.kept) == kept
+
+
+AIRSTRIKE = Span(
+    5, "A warplane struck the positions near the river, killing three men and injuring 11 more."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kept"),
+    [
+        ("How many men were killed near the river?", "3 [5].", 1),
+        ("How many were injured?", "11 more were injured [5].", 1),
+        # the span's 3 counts the men killed, not aircraft
+        ("How many aircraft took part in the strike?", "3 [5].", 0),
+    ],
+)
+def test_a_count_must_stand_near_what_the_question_counts(question, answer, kept):
+    result = check_answer(answer, [AIRSTRIKE], language="en", question=question)
+    assert len(result.kept) == kept
+
+
+def test_a_sentence_in_another_language_than_the_question_is_removed():
+    span = Span(1, "Um ein Verzeichnis wiederherzustellen, nutzen Sie rdiff-backup.", language="de")
+    result = check_answer(
+        "Um ein Verzeichnis wiederherzustellen, nutzen Sie rdiff-backup [1].",
+        [span],
+        language="en",
+        question="Which command restores a directory?",
+    )
+    assert not result.kept and "another language" in result.removed[0].reason
+
+
+@pytest.mark.parametrize(
+    ("evidence", "answer"),
+    [
+        ("Tickets cost forty kronor at the door.", "Tickets cost fifty kronor [1]."),
+        ("Biljetterna kostar fyrtio kronor.", "Biljetterna kostar femtio kronor [1]."),
+        ("Die Karten kosten vierzig Euro.", "Die Karten kosten fünfzig Euro [1]."),
+    ],
+)
+def test_a_wrong_number_in_words_is_caught_in_every_language(evidence, answer):
+    language = detect_language(evidence)
+    result = check_answer(answer, [Span(1, evidence, language=language)], language=language)
+    assert not result.kept and "50" in result.removed[0].reason
+    right = answer.replace("fifty", "forty").replace("femtio", "fyrtio")
+    right = right.replace("fünfzig", "vierzig")
+    assert check_answer(right, [Span(1, evidence, language=language)], language=language).kept
