@@ -16,6 +16,7 @@ from assistant.citations import (
     CheckResult,
     Span,
     Verifier,
+    adds_to,
     looks_like_refusal,
     missing_terms,
 )
@@ -26,6 +27,9 @@ from assistant.text import WORD_RE, content_words, key_terms, stem_match, stopwo
 from index.languages import get_language
 
 NOT_MENTIONED = "the documents do not mention "
+# A quote is offered as the answer: a heading ("Installing the program") is not a sentence that
+# answers anything, and one that only repeats the question's words says nothing new.
+QUOTE_MIN_WORDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +228,8 @@ def best_quote(
         e
         for e in evidence
         if e.score >= top * 0.75
+        and len(WORD_RE.findall(e.text)) >= QUOTE_MIN_WORDS
+        and adds_to(e.text, question, language=e.language)
         and has_answer_type(e.facts_text, wanted, question)
         and _holds_question_digits(question, e)
         and (

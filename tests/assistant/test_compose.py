@@ -280,3 +280,9 @@ def test_a_bare_fact_answer_is_led_in_the_question_language():
     e = ev(1, "Elva personer skadades i anfallet.", 0.6, language="sv")
     c = compose(prepared("Hur många skadades?", [e], "sv"), "11 [1].")
     assert c.mode == "generated" and c.text == "Svar: 11 [1]."
+
+
+def test_a_heading_or_a_restated_question_is_never_quoted_as_the_answer():
+    heading = ev(1, "Rosegarden timer is unstable", 0.7, lexical=1.0, dense=0.9)
+    p = prepared("What can you try when the Rosegarden timer is unstable?", [heading])
+    assert compose(p, "Try the timer [1].").mode == "refused"
