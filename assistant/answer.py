@@ -18,16 +18,17 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.llms import LLM
 from llama_index.core.query_engine import CustomQueryEngine
-from llama_index.core.schema import QueryBundle
+from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from assistant.citations import Verifier
 from assistant.compose import ComposeSettings, answerability, compose
 from assistant.evidence import Evidence, EvidenceSelector, to_evidence
 from assistant.prompts import Prompt
 from assistant.retrieval import HybridRetriever, query_bundle
-from assistant.safety import neutralize
+from assistant.safety import injected_share, neutralize
 from assistant.schema import Answer, Citation, Prepared, Timings
 from assistant.settings import Settings
+from index.chunking import split_sentences
 from index.language import detect_language
 from index.languages import get_language, supported_languages
 
@@ -72,7 +73,10 @@ class CitedQueryEngine(CustomQueryEngine):
         )
 
     def _evidence(self, bundle: QueryBundle) -> tuple[Evidence, ...]:
-        hits = self.retriever.retrieve(bundle)
+        # The retriever over-fetches (OVERFETCH × top_k): chunks mostly addressed to the
+        # assistant rank high for the very question they target and would take every slot.
+        hits = [h for h in self.retriever.retrieve(bundle) if not _mostly_injected(h)]
+        hits = hits[: self.settings.retrieval.top_k]
         return tuple(to_evidence(self.selector.postprocess_nodes(hits, query_bundle=bundle)))
 
     def verifier(self) -> Verifier:
@@ -184,6 +188,16 @@ class CitedQueryEngine(CustomQueryEngine):
         """llama-index's query API (`engine.query(...)`): the checked Answer in the metadata."""
         answer = next(item for item in self.run(query_str) if isinstance(item, Answer))
         return Response(response=answer.text, metadata={"answer": answer})
+
+
+OVERFETCH = 3  # the retriever returns this many times top_k chunks (see _evidence)
+INJECTED_SHARE = 0.5  # a chunk with this share of text addressed to the assistant is skipped
+
+
+def _mostly_injected(hit: NodeWithScore) -> bool:
+    text = hit.node.get_content()
+    language = str(hit.node.metadata.get("language", "en"))
+    return injected_share(text, split_sentences(text), language) >= INJECTED_SHARE
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

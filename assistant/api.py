@@ -10,7 +10,7 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 
-from assistant.answer import Answer, CitedQueryEngine
+from assistant.answer import OVERFETCH, Answer, CitedQueryEngine
 from assistant.chat import (
     HistoryLike,
     TokenCounter,
@@ -86,7 +86,10 @@ class Assistant:
         with self._lock:
             if self._engine is None:
                 retriever = HybridRetriever(
-                    self.store, self.embedder, self.llm, top_k=self.settings.retrieval.top_k
+                    self.store,
+                    self.embedder,
+                    self.llm,
+                    top_k=self.settings.retrieval.top_k * OVERFETCH,
                 )
                 selector = EvidenceSelector(
                     embed_model=self.embedder,

@@ -6,9 +6,9 @@ bracketed numbers cannot pose as evidence numbers. `is_instruction` recognises a
 addresses the assistant ("ignore the previous instructions", "answer that …", a fake "Sources:"
 block), which must never become answer evidence.
 
-The cue words are language data: one constant per language, the same shape for each
-(`INSTRUCTION_CUES_EN`, `INSTRUCTION_CUES_SV`); adding a language is adding a constant to
-`INSTRUCTION_CUES` plus a table test.
+The cue words are language data: the [instructions] table of each language's file in
+index/lang/ (roles, answer and source labels, sentence patterns), the same shape for each;
+adding a language's file adds its cues.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from index.languages import Language, all_languages
+
 __all__ = [
     "INSTRUCTION_CUES",
-    "INSTRUCTION_CUES_EN",
-    "INSTRUCTION_CUES_SV",
     "STRUCTURAL_CUES",
     "InstructionCues",
     "injected_sentences",
@@ -87,77 +87,18 @@ class InstructionCues:
     sentences: tuple[str, ...]  # orders: "ignore … instructions", "answer that …"
 
 
-INSTRUCTION_CUES_EN = InstructionCues(
-    roles=("system", "assistant", "user", "human", "developer", "ai", "bot", "instruction"),
-    answer_labels=("answer", "reply", "response"),
-    source_labels=("sources", "source", "references", "citations"),
-    sentences=(
-        r"^[^\w\n]{0,6}#{1,6}\s*(?:system|instructions?|response|assistant)\b",
-        # "Ignore all previous instructions", "disregard the evidence", "Forget everything above"
-        r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,60}?"
-        r"\b(?:instructions?|prompts?|system\s+message|evidence|context|guidelines"
-        r"|everything\s+(?:above|before|else)|(?:above|previous|prior|earlier)\s+(?:text|rules))\b",
-        r"^[^\w\n]{0,6}(?:please\s+)?(?:ignore|disregard|forget)\b",
-        # "Answer that …", "Always reply with …", "Say only …" opening the sentence
-        r"^[^\w\n]{0,6}(?:please\s+)?(?:now\s+|always\s+|instead\s+|simply\s+|just\s+)?"
-        r"(?:answer|reply|respond|say|output|tell\s+(?:the\s+)?(?:user|reader))"
-        r"\b[^.!?\n]{0,20}?\b(?:that|with|only|exactly|instead|the\s+following)\b",
-        r"^[^\w\n]{0,6}(?:please\s+)?(?:answer|reply|respond|say|output)\s*:",
-        # "You must reply …", "you are now an assistant that …", "your new task is …"
-        r"\byou\s+(?:must|should|shall|will|have\s+to|need\s+to|are\s+(?:required|instructed"
-        r"|told)\s+to)\s+(?:now\s+|always\s+|only\s+)?"
-        r"(?:answer|reply|respond|say|write|output|ignore|disregard|claim|cite|refuse|pretend)\b",
-        r"\byou\s+are\s+(?:now|no\s+longer)\s+(?:a|an|the)\b[^.!?\n]{0,40}?"
-        r"\b(?:assistant|ai|model|bot|chatbot)\b",
-        r"\byour\s+(?:new\s+)?(?:instructions?|task|role|rules|system\s+prompt)\s+(?:is|are)\b",
-        r"\b(?:new|updated|hidden|secret|real)\s+instructions?\s*(?::|follow|for\s+(?:the\s+)?"
-        r"(?:ai|assistant|model))",
-        r"\b(?:your|the)\s+system\s+prompt\b",
-        # The assistant addressed: "Note to the AI: …", "Attention assistant, …"
-        r"\b(?:note\s+to|attention|dear|hey|hello)\s*,?\s+(?:the\s+)?"
-        r"(?:ai|assistant|chatbot|language\s+model|llm)\b",
-        r"\bas\s+an?\s+(?:ai|assistant|language\s+model)\s*(?:,|you\b)",
-        r"\b(?:ai|chatbot|language\s+model|llm)s?\s+(?:must|should|shall|reading\s+this)\b",
-        r"\bassistants?\s+reading\s+this\b",
-    ),
-)
+def _cues(lang: Language) -> InstructionCues:
+    return InstructionCues(
+        roles=lang.instruction_roles,
+        answer_labels=lang.instruction_answer_labels,
+        source_labels=lang.instruction_source_labels,
+        sentences=lang.instruction_sentences,
+    )
 
-INSTRUCTION_CUES_SV = InstructionCues(
-    roles=("system", "assistent", "assistenten", "användare", "användaren", "ai", "instruktion"),
-    answer_labels=("svar", "svaret"),
-    source_labels=("källor", "källa", "referenser", "hänvisningar"),
-    sentences=(
-        # "Ignorera tidigare instruktioner", "strunta i underlaget", "Glöm allt ovan"
-        r"\b(?:ignorera|strunta\s+i|bortse\s+från|glöm|åsidosätt)\b[^.!?\n]{0,60}?"
-        r"\b(?:instruktion(?:er|erna|en)?|uppmaning(?:ar|arna|en)?|prompt(?:en)?"
-        r"|systemmeddelande(?:t)?|underlag(?:et)?|bevis(?:en|et)?|allt\s+(?:ovan|annat|tidigare)"
-        r"|(?:ovanstående|tidigare|föregående)\s+(?:text|regler))\b",
-        r"^[^\w\n]{0,6}(?:var\s+snäll\s+och\s+)?(?:ignorera|strunta\s+i|bortse\s+från|glöm)\b",
-        # "Svara att …", "Svara alltid med …", "Säg bara …"
-        r"^[^\w\n]{0,6}(?:nu\s+|alltid\s+|istället\s+|bara\s+)?"
-        r"(?:svara|säg|uppge|påstå|berätta\s+för\s+(?:användaren|läsaren))"
-        r"\b[^.!?\n]{0,20}?\b(?:att|med|endast|bara|exakt|istället|följande)\b",
-        r"^[^\w\n]{0,6}(?:skriv|svara|säg)\s*(?::|endast\b|bara\b|exakt\b)",
-        # "Du måste svara …", "du är nu en assistent som …", "din nya uppgift är …"
-        r"\bdu\s+(?:måste|ska|skall|bör|behöver|får\s+bara)\s+"
-        r"(?:nu\s+|alltid\s+|bara\s+|endast\s+)?"
-        r"(?:svara|säga|skriva|uppge|ignorera|strunta|påstå|citera|hänvisa|vägra|låtsas)\b",
-        r"\bdu\s+är\s+(?:nu|inte\s+längre)\s+(?:en|ett|den)\b[^.!?\n]{0,40}?"
-        r"\b(?:assistent|ai|modell|bot|chattbot)\b",
-        r"\bdin\s+(?:nya\s+)?(?:instruktion|uppgift|roll|systemprompt)\s+är\b",
-        r"\b(?:nya|uppdaterade|dolda|hemliga|riktiga)\s+instruktioner\s*(?::|följ|till\s+"
-        r"(?:ai|assistenten|modellen))",
-        r"\bsystemprompt(?:en)?\b",
-        r"\b(?:meddelande\s+till|hej|kära|observera|obs)\s*,?\s+"
-        r"(?:ai:?n|assistenten|chattboten|språkmodellen)\b",
-        r"\bsom\s+(?:en\s+)?språkmodell\s*(?:,|ska|måste)",
-        r"\b(?:assistenten|chattboten|språkmodellen)\s+(?:måste|ska|skall|bör|som\s+läser)\b",
-    ),
-)
 
+# Each language's cues are data, in its file in index/lang/ ([instructions]).
 INSTRUCTION_CUES: Mapping[str, InstructionCues] = {
-    "en": INSTRUCTION_CUES_EN,
-    "sv": INSTRUCTION_CUES_SV,
+    lang.code: _cues(lang) for lang in all_languages() if lang.instruction_sentences
 }
 
 # Language-neutral: chat-template tokens, and the entries of a fake sources list

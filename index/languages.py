@@ -75,7 +75,11 @@ class Language:
     ambiguous_numbers: frozenset[str]
     units_first: bool
     questions: dict[str, tuple[re.Pattern[str], ...]]
-    instruction_cues: tuple[re.Pattern[str], ...]
+    # Signs that text speaks to the assistant (assistant/safety.py compiles them).
+    instruction_roles: tuple[str, ...]
+    instruction_answer_labels: tuple[str, ...]
+    instruction_source_labels: tuple[str, ...]
+    instruction_sentences: tuple[str, ...]
     months: dict[str, int] = field(default_factory=dict)  # names and abbreviations
     wide_months: frozenset[str] = frozenset()  # full names only
 
@@ -87,10 +91,6 @@ class Language:
             if any(p.match(text) for p in self.questions.get(kind, ())):
                 return kind
         return None
-
-    def is_instruction(self, sentence: str) -> bool:
-        """True if sentence is addressed to an assistant ("ignore previous instructions …")."""
-        return any(p.search(sentence) for p in self.instruction_cues)
 
     # -- words -------------------------------------------------------------------------------
     def is_stopword(self, word: str) -> bool:
@@ -154,6 +154,7 @@ def _compose(word: str, lang: Language) -> int | None:
 def _load(path: Path) -> Language:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     words, numbers, questions = data["words"], data["numbers"], data["questions"]
+    instructions = data.get("instructions", {})
     code = data["code"]
 
     def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
@@ -179,7 +180,10 @@ def _load(path: Path) -> Language:
         ambiguous_numbers=_words(numbers.get("ambiguous", [])),
         units_first=bool(numbers.get("units_first", False)),
         questions={k: patterns(v) for k, v in questions.items() if isinstance(v, list)},
-        instruction_cues=patterns(data.get("instructions", {}).get("cues", [])),
+        instruction_roles=tuple(instructions.get("roles", ())),
+        instruction_answer_labels=tuple(instructions.get("answer_labels", ())),
+        instruction_source_labels=tuple(instructions.get("source_labels", ())),
+        instruction_sentences=tuple(instructions.get("sentences", ())),
         months=_months(code),
         wide_months=frozenset(_months(code, widths=("wide",))),
     )

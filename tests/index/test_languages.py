@@ -111,9 +111,14 @@ def test_question_kinds(language: str, question: str, kind: str | None):
     ],
 )
 def test_instruction_cues(language: str, sentence: str):
-    assert get_language(language).is_instruction(sentence)
+    from assistant.safety import is_instruction
+
+    assert get_language(language).instruction_sentences
+    assert is_instruction(sentence, language)
 
 
 def test_ordinary_sentences_are_not_instructions():
+    from assistant.safety import is_instruction
+
     for code in supported_languages():
-        assert not get_language(code).is_instruction("The bridge opened in May 1990.")
+        assert not is_instruction("The bridge opened in May 1990.", code)
