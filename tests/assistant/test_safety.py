@@ -15,6 +15,7 @@ from assistant.safety import (
     neutralize,
 )
 from index.chunking import split_sentences
+from index.languages import supported_languages
 from index.loaders import load_document
 from tests.conftest import SEEDS
 
