@@ -14,8 +14,11 @@ persists, so a run can be stopped and resumed, and a size already reached is not
   1. ingest, in its own process: chunks/s, MB/s, that process's peak RSS;
   2. store size on disk;
   3. a fresh process: seconds from its start to the first answer (imports, models, store),
-     then retrieval p50/p95 of dense, BM25 and fused retrieval over the probe questions, then
-     warm `ask` p50/p95 and first streamed token p50, and that process's peak RSS.
+     then retrieval p50/p95 (query embedding, dense, BM25, fused) over the probe questions,
+     warm `ask` p50/p95 and first streamed token p50, `sources` and `remove` of one document
+     (then put back), and that process's peak RSS.
+`--embedder hashed` builds the index with vectors from hashed words instead of a model: for the
+store's own costs at sizes a model needs hours to embed on two cores (its answers mean nothing).
 Figures go to results.json in the work folder and are printed as a table. The probe questions
 below only time the system: they are about the documentation, but no answer is checked.
 """
@@ -118,6 +121,44 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def _hashed_embedder() -> Any:
+    """`--embedder hashed`: 384-d vectors from hashed words, no model. For the store's side
+    only (index size, search and restart costs at sizes a model takes hours to embed on two
+    cores); what it retrieves by meaning is noise, so its ask figures time the LLM, not quality.
+    """
+    import hashlib
+    import math
+    import re
+
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    class HashedWords(BaseEmbedding):
+        def _vector(self, text: str) -> list[float]:
+            vec = [0.0] * 384
+            for word in re.findall(r"\w+", text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+                vec[int.from_bytes(digest, "little") % 384] += 1.0
+            norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+            return [v / norm for v in vec]
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._vector(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._vector(text)
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._vector(query)
+
+    return HashedWords(model_name="hashed-words")
+
+
+def _assistant(embedder: str) -> Any:
+    from assistant import Assistant
+
+    return Assistant(embedder=_hashed_embedder() if embedder == "hashed" else None)
+
+
 def _chunks(store: Any) -> int:
     return sum(d.chunks for d in store.documents())
 
@@ -125,11 +166,9 @@ def _chunks(store: Any) -> int:
 # -- child processes -----------------------------------------------------------------------
 
 
-def child_ingest(target: int, files: list[Path]) -> dict[str, Any]:
+def child_ingest(target: int, files: list[Path], embedder: str) -> dict[str, Any]:
     """Ingest files in order until the store holds target chunks."""
-    from assistant import Assistant
-
-    assistant = Assistant()
+    assistant = _assistant(embedder)
     store = assistant.store
     _ = assistant.embedder
     before = _chunks(store)
@@ -170,12 +209,12 @@ def child_ingest(target: int, files: list[Path]) -> dict[str, Any]:
     }
 
 
-def child_query(asks: int) -> dict[str, Any]:
+def child_query(asks: int, embedder_name: str) -> dict[str, Any]:
     """A fresh process: first answer, then retrieval and warm ask latencies."""
-    from assistant import Answer, Assistant
+    from assistant import Answer
     from assistant.retrieval import HybridRetriever, query_bundle
 
-    assistant = Assistant()
+    assistant = _assistant(embedder_name)
     first = assistant.ask(PROBES[0])
     print("first-answer", flush=True)  # the parent times the restart up to this line
     result: dict[str, Any] = {"first_answer_refused": first.refused}
@@ -222,6 +261,17 @@ def child_query(asks: int) -> dict[str, Any]:
         totals.append(total)
         firsts.append(first_token if first_token is not None else total)
         print(f"  ask {total:5.2f} s, first token {firsts[-1]:5.2f} s: {question}", flush=True)
+    # The CLI's other commands at this size: list, remove one document, put it back.
+    started = time.perf_counter()
+    docs = assistant.sources()
+    result["sources_s"] = time.perf_counter() - started
+    victim = min(docs, key=lambda d: (d.chunks, d.source))
+    started = time.perf_counter()
+    assistant.remove(victim.doc_id)
+    result["remove_s"] = time.perf_counter() - started
+    gone = {n.node.metadata["doc_id"] for n in retriever.retrieve(query_bundle(victim.title or ""))}
+    result["removed_not_retrieved"] = victim.doc_id not in gone
+    assistant.ingest([victim.source])
     result.update(
         ask_p50_s=_percentile(totals, 50),
         ask_p95_s=_percentile(totals, 95),
@@ -281,6 +331,9 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
         ("asks answered (others refused)", ("answered", "asks"), "{} of {}"),
         ("first token p50, s", "first_token_p50_s", "{:.2f}"),
         ("ask/query peak RSS, MB", "query_peak_rss_mb", "{:.0f}"),
+        ("`sources` (list every document), s", "sources_s", "{:.2f}"),
+        ("`remove` one document, s", "remove_s", "{:.2f}"),
+        ("removed document kept out of results", "removed_not_retrieved", "{}"),
     ]
     sizes = sorted(results, key=int)
     lines = ["| | " + " | ".join(f"{int(s):,} chunks" for s in sizes) + " |"]
@@ -298,7 +351,11 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", default="10000,100000", help="sizes, ascending (10000,100000)")
-    parser.add_argument("--embedder", default="minilm", help="minilm, e5, gemma or a folder")
+    parser.add_argument(
+        "--embedder",
+        default="minilm",
+        help="minilm, e5, gemma, a model folder, or 'hashed' (no model: store-side costs only)",
+    )
     parser.add_argument(
         "--work",
         type=Path,
@@ -316,16 +373,16 @@ def main() -> int:
     env = {
         **os.environ,
         "ASSISTANT_DATA_DIR": str(data),
-        "ASSISTANT_MODELS__EMBEDDER": args.embedder,
+        "ASSISTANT_MODELS__EMBEDDER": "minilm" if args.embedder == "hashed" else args.embedder,
         "HF_HUB_OFFLINE": "1",
     }
     env.pop("ASSISTANT_CHROMA_URL", None)
     if args.child:
         os.environ.update(env)
         if args.child == "ingest":
-            result = child_ingest(args.target, _corpus(work / "root"))
+            result = child_ingest(args.target, _corpus(work / "root"), args.embedder)
         else:
-            result = child_query(args.asks)
+            result = child_query(args.asks, args.embedder)
         print("RESULT " + json.dumps(result), flush=True)
         return 0
 
@@ -351,7 +408,13 @@ def main() -> int:
             results[key] = ingested
             break
         store_mb = _du(data) / 1e6
-        queried, first_answer = _run_child(["--child", "query", "--asks", str(args.asks)], env)
+        queried, first_answer = _run_child(
+            [*common, "--child", "query", "--asks", str(args.asks)], env
+        )
+        if not ingested["chunks_added"] and key in results:  # --redo: keep the ingest figures
+            kept = ("chunks_added", "mb_ingested", "ingest_s", "chunks_per_s", "mb_per_s",
+                    "ingest_peak_rss_mb")  # fmt: skip
+            ingested |= {k: results[key][k] for k in kept if k in results[key]}
         results[key] = {
             **ingested,
             "store_mb": store_mb,
