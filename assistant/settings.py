@@ -104,7 +104,7 @@ class AnswerSettings(BaseModel):
         "share of the question's words …",
     )
     quote_min_dense: float = Field(
-        0.6,
+        0.5,
         description="… or be this close to the question in meaning (e.g. in another language).",
     )
     strong_evidence: float = Field(

@@ -89,6 +89,22 @@ def test_swedish_refusal(real: Assistant):
     assert answer.refused and answer.text == "Det kan jag inte svara på utifrån dokumenten."
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # every word is near the documents' topics and no name is unknown to them: the evidence
+        # score and the check must refuse, not the unknown-name rule
+        "What did the Turkish president eat for breakfast after the sanctions?",
+        "How many tourists visited Turkey in 2016?",
+    ],
+)
+def test_questions_near_the_topic_that_the_seeds_do_not_answer_are_refused(
+    real: Assistant, question: str
+):
+    answer = real.ask(question)
+    assert answer.refused and answer.text == REFUSAL_EN and not answer.citations
+
+
 def test_sources_differing_in_detail_are_both_cited(real: Assistant):
     answer = real.ask("How many Turkish soldiers were killed in February 2017?")
     assert not answer.refused
