@@ -5,9 +5,10 @@ at 10,000 and 100,000 chunks.
         [--work ~/.cache/assistant-scale-bench] [--asks 10]
 
 The corpus is Debian's packaged documentation: the HTML manuals of Python 3.11, PostgreSQL 15,
-Git, the Apache HTTP server and Node.js (`apt-get download`, then `dpkg-deb -x` into the work
-folder; one copy of each page: Python's reST sources and Git's .txt twins are left out). Files
-are taken in a fixed order until the index holds the target number of chunks.
+Git, the Apache HTTP server, Node.js, SQLite and the Debian Reference (`apt-get download`, then
+`dpkg-deb -x` into the work folder; one copy of each page: Python's reST sources and Git's .txt
+twins are left out). Pages are taken from each manual in turn until the index holds the target
+number of chunks.
 
 For each size, in ascending order and on top of the previous one (the index in the work folder
 persists, so a run can be stopped and resumed, and a size already reached is not ingested again):
@@ -44,6 +45,8 @@ PACKAGES = (  # (package, folder of its pages inside the package, page pattern)
     ("git-doc", "usr/share/doc/git-doc", "*.html"),
     ("apache2-doc", "usr/share/doc/apache2-doc/manual", "**/*.html"),
     ("nodejs-doc", "usr/share/doc/nodejs/api", "*.html"),
+    ("sqlite3-doc", "usr/share/doc/sqlite3", "*.html"),
+    ("debian-reference-en", "usr/share/debian-reference", "*.en.html"),
 )
 # Indexes, search pages and pages that concatenate others (Node's all.html is every API page).
 SKIP_PARTS = ("_sources", "_static", "genindex", "search.html", "py-modindex", "contents.html",
@@ -81,11 +84,12 @@ def _fetch(work: Path) -> Path:
     if missing:
         print(f"downloading {' '.join(missing)} (apt-get download)", flush=True)
         subprocess.run(["apt-get", "download", *missing], cwd=debs, check=True)
-    marker = root / ".unpacked"
-    if not marker.exists():
-        for deb in sorted(debs.glob("*.deb")):
+    root.mkdir(parents=True, exist_ok=True)
+    for deb in sorted(debs.glob("*.deb")):
+        marker = root / f".unpacked-{deb.name}"
+        if not marker.exists():
             subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
-        marker.touch()
+            marker.touch()
     return root
 
 
