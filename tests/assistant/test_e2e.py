@@ -105,11 +105,15 @@ def test_questions_near_the_topic_that_the_seeds_do_not_answer_are_refused(
     assert answer.refused and answer.text == REFUSAL_EN and not answer.citations
 
 
-def test_sources_differing_in_detail_are_both_cited(real: Assistant):
+def test_a_month_and_year_asked_about_are_answered_from_the_resolved_relative_date(
+    real: Assistant,
+):
+    # "I februari i år" in an article dated 2017-03 is February 2017; the English article's
+    # count has no date, so it may only come as "another source" (tests/assistant/test_compose.py
+    # covers that composition).
     answer = real.ask("How many Turkish soldiers were killed in February 2017?")
-    assert not answer.refused
-    names = {c.name for c in answer.citations}
-    assert names == {SANCTIONS_FILE, SWEDISH_FILE}, answer.text
+    assert not answer.refused, answer.text
+    assert any(c.name == SWEDISH_FILE and "februari" in c.quote for c in answer.citations)
 
 
 def test_cli_ask_json_indexes_seeds_on_first_use(tmp_path: Path):
