@@ -24,7 +24,8 @@ from index.chunking import chunk_document
 from index.config import IndexSettings
 from index.errors import AssistantError, DocumentError
 from index.loaders import SUPPORTED_SUFFIXES, Document, document_id, file_sha256, load_document
-from index.store import ChunkStore, StoredDocument, nodes_for_document
+from index.nodes import nodes_for_document
+from index.store import ChunkStore, StoredDocument
 
 __all__ = ["IngestProgress", "IngestReport", "Progress", "expand_paths", "ingest"]
 

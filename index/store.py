@@ -2,7 +2,7 @@
 and their words in a BM25 index beside it (index/bm25.py).
 
 The only module that imports chromadb. Chroma's metadata dicts never leave it: callers get
-llama-index nodes with our metadata keys (below) and StoredDocument values.
+llama-index nodes with our metadata keys (index/nodes.py) and StoredDocument values.
 
 Three collections per store: `<name>` holds chunks (one llama-index TextNode each),
 `<name>__docs` is the manifest, one record per completely indexed document, and `<name>__state`
@@ -35,28 +35,20 @@ import chromadb
 from llama_index.core.schema import (
     BaseNode,
     MetadataMode,
-    NodeRelationship,
-    RelatedNodeInfo,
     TextNode,
 )
 from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.bm25 import KeywordHit, KeywordIndex
-from index.chunking import split_sentences
 from index.config import IndexSettings
-from index.dates import DateAnchors, resolve_relative_dates
+from index.dates import DateAnchors
 from index.errors import StoreError
+from index.nodes import node_for_chunk
 
 if TYPE_CHECKING:
     from index.chunking import Chunk
     from index.loaders import Document
-
-# Metadata keys every chunk node carries (see node_for_chunk).
-META_KEYS = (
-    "doc_id", "source", "name", "title", "date", "language", "start", "end", "chunk_index",
-    "content_hash", "date_notes",
-)  # fmt: skip
 _Node = TypeVar("_Node", bound=BaseNode)
 _GENERATION = "generation"
 _PENDING = "pending:"
@@ -83,67 +75,6 @@ class StoredDocument:
     @property
     def name(self) -> str:
         return Path(self.source).name
-
-
-def node_for_chunk(
-    doc: Document,
-    chunk: Chunk,
-    embedding: Sequence[float] | None,
-    *,
-    anchors: DateAnchors | None = None,
-) -> TextNode:
-    """The llama-index node stored for one chunk; its ref_doc_id is the document id.
-
-    anchors: the document's DateAnchors, when nodes for many of its chunks are made (building
-    them costs a pass over the whole document).
-    """
-    metadata: dict[str, Any] = {
-        "doc_id": doc.doc_id,
-        "source": doc.source,
-        "name": doc.name,
-        "title": doc.title or "",
-        "date": doc.date or "",
-        "language": doc.language,
-        "start": chunk.start,
-        "end": chunk.end,
-        "chunk_index": chunk.index,
-        "content_hash": doc.content_hash,
-        "date_notes": date_notes(doc, chunk, anchors or DateAnchors(doc.text)),
-    }
-    return TextNode(
-        id_=chunk.id,
-        text=chunk.text,
-        embedding=list(embedding) if embedding is not None else None,
-        metadata=metadata,
-        # The chunk text alone is embedded and searched; metadata is for citations.
-        excluded_embed_metadata_keys=list(metadata),
-        excluded_llm_metadata_keys=list(metadata),
-        start_char_idx=chunk.start,
-        end_char_idx=chunk.end,
-        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.doc_id)},
-    )
-
-
-def nodes_for_document(doc: Document, chunks: Sequence[Chunk]) -> list[TextNode]:
-    """Nodes (without embeddings yet) for all chunks of doc, in time linear in its length."""
-    anchors = DateAnchors(doc.text)
-    return [node_for_chunk(doc, chunk, None, anchors=anchors) for chunk in chunks]
-
-
-def date_notes(doc: Document, chunk: Chunk, anchors: DateAnchors) -> str:
-    """Relative dates of the chunk's sentences resolved with the whole document before them.
-
-    Done at index time because only here is the full text at hand: "två dagar senare" counts
-    from a date that may sit in the previous chunk. One line per phrase: "start\tphrase\tdate",
-    start being the sentence's offset in the document.
-    """
-    lines = []
-    for rel_start, rel_end in split_sentences(chunk.text):
-        start = chunk.start + rel_start
-        sentence = chunk.text[rel_start:rel_end]
-        for phrase, resolved in resolve_relative_dates(sentence, doc.date, anchors.before(start)):
-            lines.append(f"{start}\t{phrase}\t{resolved}")
-    return "\n".join(lines)
 
 
 def make_client(settings: IndexSettings) -> Any:

@@ -12,7 +12,8 @@ from assistant.settings import Settings
 from index.chunking import chunk_document
 from index.ingest import ingest
 from index.loaders import load_document
-from index.store import ChunkStore, node_for_chunk
+from index.nodes import node_for_chunk
+from index.store import ChunkStore
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 NOTES = {

@@ -192,7 +192,7 @@ def _notes_with_whole_prefix(doc, chunk) -> str:
 
 def test_date_notes_equal_those_from_the_whole_prefix(tmp_path):
     from index.chunking import chunk_document
-    from index.store import nodes_for_document
+    from index.nodes import nodes_for_document
 
     doc = _doc(tmp_path, STORY * 6)
     chunks = chunk_document(doc, chunk_tokens=24, overlap_tokens=8)
@@ -210,7 +210,7 @@ def test_date_notes_scan_each_character_a_bounded_number_of_times(tmp_path, monk
     """
     from index import dates
     from index.chunking import chunk_document
-    from index.store import nodes_for_document
+    from index.nodes import nodes_for_document
 
     searched: list[int] = []
     anchor_day = dates._anchor_day

@@ -19,7 +19,8 @@ from assistant.settings import Settings
 from index.chunking import chunk_document
 from index.ingest import IngestProgress, IngestReport, expand_paths, ingest
 from index.loaders import load_document
-from index.store import ChunkStore, node_for_chunk
+from index.nodes import node_for_chunk
+from index.store import ChunkStore
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 EN_SEED = SEEDS / "004_fc025db9153bd9ca.txt"

@@ -23,7 +23,8 @@ from assistant.errors import StoreError
 from assistant.settings import Settings
 from index.chunking import Chunk, chunk_document
 from index.loaders import Document, load_document
-from index.store import META_KEYS, ChunkStore, node_for_chunk
+from index.nodes import META_KEYS, node_for_chunk
+from index.store import ChunkStore
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 EN_SEED = SEEDS / "004_fc025db9153bd9ca.txt"
