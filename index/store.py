@@ -262,12 +262,14 @@ class ChunkStore:
         """Make written documents visible: (document, its chunk count) each.
 
         The manifest records are the commit point; then the chunks of older versions go, and
-        with them the journal entries.
+        with them the journal entries. Only replaced documents are searched for old chunks: a
+        new one's leftovers of an interrupted earlier write are the sweep's (its journal entry).
         """
         if not docs:
             return
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
+            before = self.manifest([doc.doc_id for doc, _ in docs])
             for batch in _batches(list(docs), self._batch):
                 self._docs.upsert(
                     ids=[doc.doc_id for doc, _ in batch],
@@ -276,7 +278,8 @@ class ChunkStore:
                 )
             self.keywords.commit([(doc.doc_id, doc.content_hash) for doc, _ in docs])
             for doc, _ in docs:
-                self._delete_chunks(doc.doc_id, keep_hash=doc.content_hash)
+                if before.get(doc.doc_id, doc.content_hash) != doc.content_hash:
+                    self._delete_chunks(doc.doc_id, keep_hash=doc.content_hash)
             self._end([doc.doc_id for doc, _ in docs])
 
     def discard(self, doc_ids: Sequence[str]) -> int:
