@@ -216,6 +216,11 @@ def test_browser_chat_with_sources_upload_and_no_outside_requests(
     upload.send_keys(f"{good}\n{bad}")
     table = driver.find_element(By.ID, "documents")
     WebDriverWait(driver, 60).until(lambda d: "fika_notes.txt" in table.text)
+    # The document is listed as soon as it is committed; the report follows when the batch ends
+    # (until then the box shows the progress bar).
+    WebDriverWait(driver, 120).until(
+        lambda d: "Indexing" not in d.find_element(By.ID, "ingest-result").text
+    )
     result = driver.find_element(By.ID, "ingest-result").text
     assert "Indexed fika_notes.txt" in result
     assert "broken.txt was not indexed: not UTF-8 text" in result
