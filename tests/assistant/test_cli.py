@@ -8,21 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import Assistant, cli
+from assistant import cli
 from assistant.settings import load_settings
-from index.store import ChunkStore
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def fake_assistant(
-    monkeypatch, settings, fake_llm, fake_embedder, chroma_client, unique_collection
-):
-    store = ChunkStore(settings, client=chroma_client, collection=unique_collection)
-    a = Assistant(settings, llm=fake_llm, embedder=fake_embedder, store=store)
-    monkeypatch.setattr(cli, "_assistant", lambda **_: a)
-    return a
 
 
 def run(*args: str, input: str | None = None):

@@ -5,11 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-from assistant import Assistant, cli
-from index.store import ChunkStore
+from assistant import cli
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -17,16 +15,6 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
-
-
-@pytest.fixture
-def fake_assistant(
-    monkeypatch, settings, fake_llm, fake_embedder, chroma_client, unique_collection
-):
-    store = ChunkStore(settings, client=chroma_client, collection=unique_collection)
-    a = Assistant(settings, llm=fake_llm, embedder=fake_embedder, store=store)
-    monkeypatch.setattr(cli, "_assistant", lambda **_: a)
-    return a
 
 
 def test_ingest_on_a_terminal_shows_files_chunks_rate_and_time_left(fake_assistant, monkeypatch):
