@@ -240,7 +240,8 @@ def test_two_browser_sessions_asking_at_once_get_their_own_answers(
     open_page(second, server)
     ask(first, SANCTIONS)
     ask(second, INJURED)
-    assert not answered(first)  # both questions are in flight together
+    # No assertion that both are still in flight here: a fast machine (or a cached answer) may
+    # finish the first before the second is typed, and the test is about separate sessions.
 
     first_answer, second_answer = wait_answered(first), wait_answered(second)
     assert "July 2016" in first_answer and "11" in second_answer
