@@ -245,7 +245,8 @@ class Record:
             {
                 "id": self.id,
                 "system": self.system,
-                "answer": self.answer.to_dict(),
+                # Removed drafts are kept here, for the person analysing the run.
+                "answer": {**self.answer.to_dict(), "removed": list(self.answer.removed)},
                 "scores": self.scores,
                 "retrieved": list(self.outcome.retrieved),
             },

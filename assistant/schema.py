@@ -84,7 +84,9 @@ class Answer:
             "language": self.language,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
-            "removed": list(self.removed),
+            # How many draft sentences the check removed, never their text: only checked text
+            # reaches a user, scripts included (the eval's results file keeps them for analysis).
+            "removed": len(self.removed),
             "timings": {
                 k: (round(v, 3) if v is not None else None) for k, v in asdict(self.timings).items()
             },

@@ -77,27 +77,60 @@ class IngestReport:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Files to ingest (folders searched recursively) and the paths that cannot be used."""
+    """Files to ingest (folders searched recursively) and the paths that cannot be used.
+
+    Symlinked folders are followed once; a link back into a folder already being searched (a
+    loop) and a link to nothing are reported, never skipped without a word.
+    """
     files: list[Path] = []
     failed: list[tuple[str, str]] = []
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not found:
+            found, problems = _search_folder(path)
+            failed.extend(problems)
+            if not found and not problems:
                 failed.append((str(path), "folder has no txt, md, html or pdf files"))
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif path.is_symlink():
+            failed.append((str(path), "symlink points to nothing: fix or remove the link"))
         else:
             failed.append((str(path), "no such file or folder: check the path"))
     return list(dict.fromkeys(p.resolve() for p in files)), failed
+
+
+def _search_folder(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    # Path.rglob (Python 3.11) neither follows symlinked folders nor says it skipped them, so the
+    # walk is by hand: depth first, hidden entries skipped, each real folder visited once.
+    found: list[Path] = []
+    problems: list[tuple[str, str]] = []
+    stack: list[tuple[Path, frozenset[Path]]] = [(root, frozenset())]
+    while stack:
+        folder, ancestors = stack.pop()
+        real = folder.resolve()
+        if real in ancestors:
+            problems.append(
+                (str(folder), f"symlink loop back to {real}: skipped; remove the link")
+            )
+            continue
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            problems.append((str(folder), f"folder cannot be read ({exc.strerror}): check it"))
+            continue
+        for entry in reversed(entries):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append((entry, ancestors | {real}))
+            elif entry.is_file():
+                if entry.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.append(entry)
+            elif entry.is_symlink():
+                problems.append((str(entry), "symlink points to nothing: fix or remove the link"))
+    return sorted(found), problems
 
 
 @dataclass(slots=True)

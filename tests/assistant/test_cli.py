@@ -62,6 +62,17 @@ def test_ingest_only_bad_files_fails(fake_assistant, tmp_path):
     assert result.exit_code == 1 and "no such file" in result.output
 
 
+def test_ingest_names_a_symlink_loop_and_exits_1(fake_assistant, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.md").write_text("# Notes\n\nThe meeting was held in Oslo.\n", encoding="utf-8")
+    (docs / "again").symlink_to(docs, target_is_directory=True)
+    result = run("ingest", str(docs))
+    assert result.exit_code == 1, result.output
+    assert "failed    again: symlink loop back to" in result.output.replace(str(docs) + "/", "")
+    assert [d.name for d in fake_assistant.sources()] == ["good.md"]
+
+
 def test_sources_and_remove(fake_assistant):
     fake_assistant.ensure_seeded()
     listed = run("sources")
@@ -119,6 +130,16 @@ def test_chat_never_prints_the_draft(fake_assistant, fake_llm):
     assert result.exit_code == 0, result.output
     assert "July 2016 [1]." in result.output
     assert "Paris" not in result.output  # removed by the check, and never streamed either
+
+
+def test_ask_json_counts_removed_sentences_without_showing_them(fake_assistant, fake_llm):
+    fake_assistant.ensure_seeded()
+    fake_llm.queue("The sanctions were lifted in July 2016 [1]. Paris hosted talks in 1999 [1].")
+    result = run("ask", "When were the sanctions lifted?", "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert "July 2016" in answer["answer"] and answer["removed"] == 1
+    assert "Paris" not in result.output
 
 
 HUGE = "w" * 100_000

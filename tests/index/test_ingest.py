@@ -233,6 +233,26 @@ def test_folders_are_searched_recursively_without_hidden_files(store, embedder, 
     assert {d.name for d in store.documents()} == {"a.txt", "b.md", "page.html"}
 
 
+def test_symlinked_folders_are_followed_and_loops_and_dangling_links_reported(tmp_path):
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "a.txt").write_text(NOTE, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "far.md").write_text(NOTE, encoding="utf-8")
+    (docs / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (docs / "sub" / "loop").symlink_to(docs, target_is_directory=True)
+    (docs / "gone.txt").symlink_to(tmp_path / "missing.txt")
+
+    files, failed = expand_paths([docs])
+
+    assert files == [(docs / "a.txt").resolve(), (elsewhere / "far.md").resolve()]
+    reasons = dict(failed)
+    assert reasons[str(docs / "sub" / "loop")].startswith("symlink loop back to")
+    assert reasons[str(docs / "gone.txt")] == "symlink points to nothing: fix or remove the link"
+    assert len(failed) == 2
+
+
 def test_an_embedder_crash_leaves_the_previous_version_intact(store, embedder, settings, tmp_path):
     copy = tmp_path / EN_SEED.name
     shutil.copy(EN_SEED, copy)
