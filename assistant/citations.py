@@ -59,6 +59,9 @@ __all__ = [
 
 RELEVANCE_WORDS = 3  # content words a sentence needs before its relevance is judged
 LANGUAGE_WORDS = 4  # words a sentence needs before its language is judged
+# Of the question's words an answer sentence repeats, at most this share may be absent from the
+# cited span (and its title and heading); more, and the span is taken to be about something else.
+TOPIC_MISSING_SHARE = 0.3
 NUMBER_WINDOW = 4  # words around a number in the span that tell what it counts
 CITE_RE = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # similarity(claim, [span texts]) -> cosine of the claim with each span, in [-1, 1].
@@ -73,6 +76,8 @@ class Span:
     text: str
     notes: tuple[str, ...] = ()
     language: str = "en"
+    title: str = ""  # the document's title and the heading the sentence stands under
+    passage: str = ""  # the chunk around the sentence
 
     @property
     def facts(self) -> str:
@@ -104,16 +109,27 @@ class CheckResult:
         return tuple(c for c in self.checks if not c.supported)
 
 
-def missing_terms(sentence: str, spans: Sequence[Span]) -> list[str]:
-    """Numbers, months and names of sentence that none of spans contains; empty: all there."""
+def missing_terms(sentence: str, spans: Sequence[Span], question: str = "") -> list[str]:
+    """Numbers, months and names of sentence that none of spans contains; empty: all there.
+
+    A name the question gave ("the Rosegarden manual") is not the answer's claim: it only has to
+    occur where the span stands (its document's title, heading or passage). A name the answer
+    adds must be in the cited sentence itself.
+    """
     source = " ".join(s.facts for s in spans)
     terms = key_terms(sentence)
     vocabulary = {fold(w) for w in WORD_RE.findall(source)}
+    around = {fold(w) for s in spans for w in WORD_RE.findall(f"{s.title} {s.passage}")}
+    given = {fold(w) for w in WORD_RE.findall(question)}
     have_numbers, have_months = numbers(source), months(source)
     missing = [n for n in sorted(terms.numbers) if n not in have_numbers]
     missing += [f"month {m}" for m in sorted(terms.months) if m not in have_months]
     names = set(terms.names) | ({first} if (first := opener(sentence)) else set())
-    missing += [n for n in sorted(names) if not stem_match(n, vocabulary)]
+    missing += [
+        n
+        for n in sorted(names)
+        if not stem_match(n, vocabulary) and not (stem_match(n, given) and stem_match(n, around))
+    ]
     return missing
 
 
@@ -221,7 +237,7 @@ class Verifier:
             return False, "no citation"
         same = [s for s in spans if s.language == language]
         terms = key_terms(sentence)
-        missing = missing_terms(sentence, spans)
+        missing = missing_terms(sentence, spans, question)
         # Names are spelled differently across languages ("Sverige"/"Sweden"): a name absent
         # from a span in another language is left to the meaning check below.
         cross_names = [m for m in missing if not same and not m[:1].isdigit() and " " not in m]
@@ -232,9 +248,13 @@ class Verifier:
             if lost := [n for n in re.findall(r"\d+", question) if n not in cited_numbers]:
                 return False, "the cited text is not about " + ", ".join(lost)
         if question and same:
-            vocabulary = set().union(*(content_words(s.text) for s in same))
+            # The question's topic may be named by the title or heading the span stands under.
+            vocabulary = set().union(*(content_words(f"{s.text} {s.title}") for s in same))
             taken = {w for w in content_words(question) if stem_match(w, terms.words)}
-            if off_topic := sorted(w for w in taken if not stem_match(w, vocabulary)):
+            off_topic = sorted(w for w in taken if not stem_match(w, vocabulary))
+            # One word of several may be the model's paraphrase of the question ("suggests" for
+            # "recommend"); a larger share means the span is about something else.
+            if off_topic and len(off_topic) > TOPIC_MISSING_SHARE * len(taken):
                 return False, "the cited text is not about " + ", ".join(off_topic)
         has_facts = bool(terms.numbers or terms.months or terms.names)
         yes_no = (

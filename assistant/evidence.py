@@ -45,6 +45,7 @@ class Evidence:
     notes: tuple[tuple[str, str], ...] = ()  # resolved relative dates: (phrase, date)
     context: str = ""  # the chunk the sentence came from, for display
     context_start: int = 0  # offset of `context` in the cleaned document
+    heading: str = ""  # the heading the sentence stands under in its chunk, if any
 
     @property
     def name(self) -> str:
@@ -65,7 +66,16 @@ class Evidence:
         return f" ({resolved})" if resolved else ""
 
     def span(self) -> Span:
-        return Span(self.n, self.text, tuple(r for _, r in self.notes), self.language)
+        # Where the sentence stands (document title, section heading, its passage) lets the
+        # check accept a name or topic the question gave that the sentence itself leaves out.
+        return Span(
+            self.n,
+            self.text,
+            tuple(r for _, r in self.notes),
+            self.language,
+            title=" ".join(filter(None, [self.title or "", self.heading])),
+            passage=self.context,
+        )
 
     def prompt_line(self) -> str:
         # Only the sentence and what the model needs to read its dates: file names and scores
@@ -93,6 +103,44 @@ def lexical_score(terms: list[tuple[str, float]], sentence: str) -> float:
     vocabulary |= {w.lower() for w in re.findall(r"\w+", sentence) if len(w) >= 2}
     total = sum(weight for _, weight in terms)
     return sum(weight for term, weight in terms if stem_match(term, vocabulary)) / total
+
+
+# A sentence under a heading shares its topic ("8. Timer is unstable" / "If this is happening,
+# try …"): the heading's words count for it, at this discount, so that the sentence that answers
+# is not crowded out by the heading, which says nothing itself.
+HEADING_DISCOUNT = 0.8
+
+
+def _lexical_under_heading(terms: list[tuple[str, float]], sentence: str, heading: str) -> float:
+    own = lexical_score(terms, sentence)
+    if not heading:
+        return own
+    return max(own, HEADING_DISCOUNT * lexical_score(terms, f"{heading} {sentence}"))
+
+
+def is_heading(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] is a paragraph of one short line of prose without final
+    punctuation: a heading, which names a topic but states nothing. Code and commands (lower
+    case or symbol first, or few letters) are not headings: they may hold the answer."""
+    line = text[start:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    own_paragraph = (
+        (line_start == 0 or text[:line_start].endswith("\n\n"))
+        and _NUMBERING.fullmatch(text[line_start:start]) is not None  # "8. " before a heading
+        and text[end : end + 2] == "\n\n"  # a paragraph follows (a chunk may end mid-sentence)
+    )
+    letters = sum(c.isalpha() or c.isspace() for c in line) / len(line)
+    return (
+        own_paragraph
+        and len(line.split()) <= HEADING_WORDS
+        and (line[0].isupper() or line[0].isdigit())
+        and letters >= 0.75
+        and line[-1] not in ".!?:;…)\"'”»"
+    )
+
+
+_NUMBERING = re.compile(r"(?:[\dIVXivx]+[.)]?\s*)*")
+HEADING_WORDS = 12  # a line this long or longer reads as a sentence even without a full stop
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
@@ -133,7 +181,10 @@ class EvidenceSelector(BaseNodePostprocessor):
         term_sets = [query_terms(v) for v in variants]
         # Resolved dates count: "last year" in a 2017 article answers a question about 2016.
         facts = [f"{c.text} {_resolved(c)}" for c in candidates]
-        lexical = [max(lexical_score(t, f) for t in term_sets) for f in facts]
+        lexical = [
+            max(_lexical_under_heading(t, f, str(c.metadata.get("heading", ""))) for t in term_sets)
+            for f, c in zip(facts, candidates, strict=True)
+        ]
         # Embedding every sentence of every retrieved chunk costs seconds with a multilingual
         # model on two cores, so only the most promising ones are embedded: by their words and
         # by the rank of the chunk they come from (the retrievers already judged its meaning).
@@ -164,7 +215,11 @@ def _resolved(node: TextNode) -> str:
 
 
 def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
-    """Every distinct sentence of the retrieved chunks, as nodes with document offsets."""
+    """Every distinct sentence of the retrieved chunks, as nodes with document offsets.
+
+    Headings are not candidates (they name a topic and state nothing; quoted, they answer
+    nothing): each sentence carries the heading it stands under instead.
+    """
     seen: set[tuple[str, int]] = set()
     out: list[TextNode] = []
     for rank, hit in enumerate(nodes):
@@ -172,9 +227,13 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
         meta = dict(chunk.metadata)
         text = chunk.get_content()
         base = int(meta.get("start", 0))
+        heading = ""
         for rel_start, rel_end in split_sentences(text):
             key = (str(meta.get("doc_id")), base + rel_start)
             sentence = text[rel_start:rel_end]
+            if is_heading(text, rel_start, rel_end):
+                heading = sentence
+                continue
             if key in seen or len(sentence) < 12:
                 continue
             # Document text is data: a sentence addressed to the assistant ("ignore the
@@ -195,6 +254,7 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
                         "context": text,
                         "context_start": base,
                         "chunk_rank": rank,
+                        "heading": heading,
                     },
                 )
             )
@@ -236,6 +296,7 @@ def to_evidence(nodes: list[NodeWithScore]) -> list[Evidence]:
                 notes=notes,  # type: ignore[arg-type]
                 context=str(meta.get("context", "")),
                 context_start=int(meta.get("context_start", 0)),
+                heading=str(meta.get("heading", "")),
             )
         )
     return out

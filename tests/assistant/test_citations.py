@@ -244,3 +244,46 @@ def test_a_wrong_number_in_words_is_caught_in_every_language(evidence, answer):
     right = answer.replace("fifty", "forty").replace("femtio", "fyrtio")
     right = right.replace("fünfzig", "vierzig")
     assert check_answer(right, [Span(1, evidence, language=language)], language=language).kept
+
+
+MIDI_TIP = Span(
+    5,
+    "If you only want midi, you can buy Roland UM-1EX from your favorite music store.",
+    title="Rosegarden manual: How to make midi recording work",
+    passage="How to make midi recording work. If you only want midi, you can buy Roland UM-1EX.",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kept"),
+    [
+        # a name the question gave may stand in the span's title, not in the sentence
+        ("Which device does the Rosegarden manual suggest for midi?",
+         "The Rosegarden manual names Roland UM-1EX [5].", 1),
+        # a name the answer adds must be in the cited sentence itself
+        ("Which device does the manual suggest for midi?",
+         "The Rosegarden manual names Roland UM-1EX [5].", 0),
+        # a name the question gave that is nowhere near the span is still missing
+        ("Which device does the Ardour manual suggest for midi?",
+         "The Ardour manual names Roland UM-1EX [5].", 0),
+    ],
+)  # fmt: skip
+def test_names_the_question_gave_may_stand_where_the_span_stands(question, answer, kept):
+    result = check_answer(answer, [MIDI_TIP], language="en", question=question)
+    assert len(result.kept) == kept, result.checks
+
+
+def test_one_paraphrased_question_word_of_several_is_not_off_topic():
+    # "suggest": the span says "you can buy"; rosegarden, manual and midi are where it stands
+    question = "Which Roland device does the Rosegarden manual suggest for midi?"
+    result = check_answer(
+        "The Rosegarden manual suggests Roland UM-1EX for midi [5].",
+        [MIDI_TIP], language="en", question=question,
+    )  # fmt: skip
+    assert result.kept, result.checks
+    # two of three repeated words absent: the span is about something else
+    result = check_answer(
+        "Soldiers reached 11 [2].", [AL_BAB], language="en",
+        question="How many soldiers reached the border?",
+    )  # fmt: skip
+    assert not result.kept

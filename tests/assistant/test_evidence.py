@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from assistant.evidence import EvidenceSelector, to_evidence
+from assistant.evidence import EvidenceSelector, is_heading, to_evidence
+from index.chunking import split_sentences
 
 SWEDISH = (
     "Putin framför sina kondoleanser till Erdogan. "
@@ -58,3 +60,41 @@ def test_only_the_most_promising_sentences_are_embedded(fake_embedder):
     object.__setattr__(fake_embedder, "_get_text_embedding", spy)
     select(fake_embedder, "Vad förbjöd Moskva import av?", dense_candidates=2)
     assert len(seen) == 2 and any(t.startswith("Moskva straffar") for t in seen)
+
+
+MANUAL = (
+    "7. The timer is unstable\n\n"
+    "If this is happening you could try to change the sequencer timer source.\n\n"
+    "Other notes\n\n"
+    "ssh root@10.0.0.1\n\n"
+    "The timer is a part of the sequencer and works in most setups."
+)
+
+
+def test_headings_are_not_evidence_but_lend_their_words_to_what_follows(fake_embedder):
+    question = "What can you try when the timer is unstable?"
+    selector = EvidenceSelector(embed_model=fake_embedder, relative_cutoff=0.0)
+    bundle = QueryBundle(query_str=question, custom_embedding_strs=[question])
+    kept = to_evidence(selector.postprocess_nodes([chunk(MANUAL, "en")], query_bundle=bundle))
+    texts = [e.text for e in kept]
+    assert "The timer is unstable" not in texts and "Other notes" not in texts
+    assert "ssh root@10.0.0.1" in texts  # a command is not a heading: it may hold the answer
+    tip = next(e for e in kept if e.text.startswith("If this is happening"))
+    assert tip.heading == "The timer is unstable" and "The timer is unstable" in tip.span().title
+    assert texts[0] == tip.text  # its heading's words count for it
+
+
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [
+        ("Installing the program\n\nRun it.", True),
+        ("3.1. JackSetup Example\n\nYou see.", True),
+        ("Installing the program.\n\nRun it.", False),  # a sentence
+        ("ssh root@10.0.0.1\n\nThen.", False),  # a command
+        ("Intro.\n\nthe end of a chunk without a stop", False),  # no paragraph after it
+        ("Intro.\nInstalling the program\n\nRun it.", False),  # not a paragraph of its own
+    ],
+)
+def test_is_heading(text: str, heading: bool):
+    found = [text[a:b] for a, b in split_sentences(text) if is_heading(text, a, b)]
+    assert bool(found) == heading, found
