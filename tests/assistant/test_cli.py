@@ -241,3 +241,18 @@ def test_serve_auth_on_the_command_line_warns(launched):
     assert result.exit_code == 0
     assert "warning: --auth shows the password" in result.output
     assert launched["auth"] == ("ada", "pw")
+
+
+def test_an_index_opened_with_another_embedder_names_the_one_it_was_built_with(
+    fake_assistant, fake_llm, monkeypatch
+):
+    fake_assistant.ensure_seeded()
+    other = fake_assistant.settings.model_copy(
+        update={"models": fake_assistant.settings.models.model_copy(update={"embedder": "minilm"})}
+    )
+    monkeypatch.setattr(fake_assistant, "settings", other)
+    result = run("ask", "When were the sanctions lifted?")
+    assert result.exit_code == 1
+    assert "built with the embedder 'gemma'" in result.output
+    assert "ASSISTANT_MODELS__EMBEDDER=gemma" in result.output and "Traceback" not in result.output
+    assert len(fake_assistant.sources()) == 2  # nothing stored is lost

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -523,49 +519,7 @@ def test_unreachable_chroma_server_raises_store_error_quickly(monkeypatch):
     assert url in message and "chroma run" in message and "ASSISTANT_CHROMA_URL" in message
 
 
-# -- a real Chroma server ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[str]:
-    """A `chroma run` server on a free local port, stopped afterwards; yields its URL."""
-    chroma = Path(sys.executable).parent / "chroma"
-    if not chroma.exists():
-        pytest.fail(f"{chroma} is missing: reinstall chromadb==1.5.9 into the venv")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "chroma.log").open("wb")
-    started = time.perf_counter()
-    server = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )  # fmt: skip
-    try:
-        deadline = started + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.perf_counter() > deadline:
-                pytest.fail(
-                    f"chroma server did not come up (exit code {server.poll()}):\n"
-                    + (tmp_path / "chroma.log").read_text(errors="replace")[-2000:]
-                )
-            time.sleep(0.1)
-        print(f"chroma server up in {time.perf_counter() - started:.1f} s")
-        yield url
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
-        log.close()
+# -- a real Chroma server (the chroma_server fixture is in tests/conftest.py) -----------------
 
 
 @pytest.mark.server
@@ -598,3 +552,12 @@ def test_ingest_and_retrieve_through_a_chroma_server(chroma_server, fake_embedde
     # A second store over the same server sees the same documents (the data lives in the server).
     again = ingest([SEEDS], store=ChunkStore(settings), embedder=fake_embedder, settings=settings)
     assert len(again.unchanged) == 2 and again.added == ()
+
+
+def test_an_index_knows_its_embedder(store):
+    store.check_embedder("minilm")  # nothing recorded yet: reading is allowed, nothing written
+    store.check_embedder("minilm", record=True)
+    store.check_embedder("minilm")
+    store.check_embedder("gemma")  # an empty index may still change its embedder
+    store.check_embedder("gemma", record=True)
+    store.check_embedder("gemma")
