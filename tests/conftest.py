@@ -1,10 +1,18 @@
-"""Shared fakes: a queued-reply LLM, a deterministic embedder, an in-memory Chroma client."""
+"""Shared fakes (a queued-reply LLM, a deterministic embedder, an in-memory Chroma client) and
+real server processes on loopback ports (`processes`, `chroma_server`)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -178,3 +186,116 @@ def chroma_client() -> Any:
 @pytest.fixture
 def unique_collection() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+# -- real server processes ---------------------------------------------------------------------
+
+
+# Every child: no model downloads, no telemetry, unbuffered output so logs can be polled.
+SERVER_ENV = {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "PYTHONUNBUFFERED": "1"}
+
+
+class Processes:
+    """Starts real processes for one test, each logging to its own file; stops them all after."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self._started: list[tuple[subprocess.Popen[bytes], Any]] = []
+
+    @staticmethod
+    def free_port() -> int:
+        """A TCP port on 127.0.0.1 that nothing listens on right now."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    @staticmethod
+    def tool(name: str) -> str:
+        """A console script installed beside this Python (chroma, assistant)."""
+        tool = Path(sys.executable).parent / name
+        if not tool.exists():
+            pytest.fail(f"{tool} is missing: run scripts/setup.sh")
+        return str(tool)
+
+    def start(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        ready: str,
+        timeout: float,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """Start argv and wait until the URL `ready` answers 200 (polled; fails on exit)."""
+        log = self.log_path(name).open("wb")
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            list(argv), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+            env={**self.env(), **(env or {})},
+        )  # fmt: skip
+        self._started.append((proc, log))
+        deadline = started + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(ready, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.perf_counter() > deadline:
+                pytest.fail(
+                    f"{name} did not answer {ready} within {timeout:.0f} s "
+                    f"(exit code {proc.poll()}):\n{self.log(name)[-3000:]}"
+                )
+            time.sleep(0.1)
+        print(f"{name} up in {time.perf_counter() - started:.1f} s")
+        return proc
+
+    @staticmethod
+    def env() -> dict[str, str]:
+        """The environment every child gets: this one's, plus SERVER_ENV."""
+        return {**os.environ, **SERVER_ENV}
+
+    def log_path(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    def log(self, name: str) -> str:
+        """What the process named `name` has printed so far (stdout and stderr)."""
+        return self.log_path(name).read_text(encoding="utf-8", errors="replace")
+
+    def stop_all(self) -> None:
+        for proc, log in reversed(self._started):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=5)
+            log.close()
+        self._started.clear()
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    running = Processes(logs)
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture
+def chroma_server(processes: Processes, tmp_path: Path) -> str:
+    """A `chroma run` server on a free loopback port, stopped afterwards; returns its URL."""
+    port = processes.free_port()
+    url = f"http://127.0.0.1:{port}"
+    processes.start(
+        "chroma",
+        [processes.tool("chroma"), "run", "--path", str(tmp_path / "chroma-server"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        ready=f"{url}/api/v2/heartbeat", timeout=60,
+    )  # fmt: skip
+    return url
