@@ -450,6 +450,12 @@ def load_llm(settings: Settings) -> LLM:
             temperature=m.temperature,
             max_tokens=m.max_new_tokens,
             context_window=m.context_window,
+            # A server answers one request at a time and queues the rest without sending a byte:
+            # with the client's defaults (60 s, 3 retries) a question queued behind others timed
+            # out and was sent again, queueing the same work twice. Wait as long as for the
+            # local model's lock instead, and never resend.
+            timeout=_GENERATION_TIMEOUT_S,
+            max_retries=0,
         )
     path = resolve_gguf(settings)
     # Loading takes seconds and the model is shared by every chat session of the process.

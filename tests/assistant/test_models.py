@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import importlib.util
 import os
 import shutil
@@ -301,6 +302,36 @@ def test_llm_url_gives_openai_like_without_touching_models(
     assert (llm.api_base, llm.model, llm.api_key) == ("http://127.0.0.1:9/v1", "qwen", "k")
     assert (llm.max_tokens, llm.context_window, llm.temperature) == (55, 4096, 0.2)
     assert llm.metadata.is_chat_model
+
+
+def test_llm_url_sends_each_request_once_and_waits_like_the_local_model() -> None:
+    """A server queues requests silently: the client's 60 s timeout and 3 retries resent a
+    queued question (seen against llama_cpp.server); now one request, the local lock's wait."""
+    seen: list[str] = []
+
+    class Busy(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server hook's name
+            seen.append(self.path)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Busy) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        settings = load_settings(
+            models={"llm_url": f"http://127.0.0.1:{server.server_address[1]}/v1"}
+        )
+        llm = models.load_llm(settings)
+        assert (llm.timeout, llm.max_retries) == (models._GENERATION_TIMEOUT_S, 0)
+        for call in (llm.chat, lambda m: list(llm.stream_chat(m))):
+            seen.clear()
+            with pytest.raises(Exception, match="503"):
+                call([ChatMessage(role="user", content="Hi")])
+            assert seen == ["/v1/chat/completions"]
+        server.shutdown()
 
 
 class FakeLlama:
