@@ -20,25 +20,26 @@ if ! .venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.versio
     .venv/bin/pip install -q torch==2.13.0
 fi
 
-# The project and its test extra. Skipped when pyproject.toml has not changed since the last
-# successful install (the stamp lives in .venv, so a new venv installs again).
+# The project, its test extra and its llm-server extra (for `python -m llama_cpp.server`).
+# Skipped when pyproject.toml has not changed since the last successful install (the stamp lives
+# in .venv, so a new venv installs again).
 stamp=.venv/.setup-pyproject.sha256
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 installed() {
     .venv/bin/python - <<'PY' 2>/dev/null
 import importlib.metadata as md, importlib.util as iu, sys
 md.version("cited-assistant")
-sys.exit(iu.find_spec("llama_cpp") is None)
+sys.exit(iu.find_spec("llama_cpp") is None or iu.find_spec("sse_starlette") is None)
 PY
 }
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]] || ! installed; then
     # llama-cpp-python compiles llama.cpp (about 5 minutes on 2 cores) the first time; pip keeps
     # the built wheel in its cache. GGML_NATIVE=OFF: AVX2/FMA code paths, not -march=native, so
     # the cached wheel also runs on another machine of the same kind.
-    say "installing the project and its test extra (the first time compiles llama-cpp-python, ~5 min)"
+    say "installing the project and its extras (the first time compiles llama-cpp-python, ~5 min)"
     # compat mode puts the repo on sys.path: the tests/assistant folder would otherwise shadow
     # the assistant package when pytest imports test modules.
-    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[test]" --config-settings editable_mode=compat
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[test,llm-server]" --config-settings editable_mode=compat
     echo "$want" >"$stamp"
 fi
 
