@@ -383,6 +383,13 @@ def split_answer(text: str) -> list[tuple[str, tuple[int, ...]]]:
     pieces: list[tuple[str, tuple[int, ...]]] = []
     for start, end in split_sentences(text):
         raw = text[start:end]
+        # Markers that open a sentence ("X. [1] Y.") were written after the full stop of the
+        # sentence before: they belong to it.
+        while pieces and (lead := CITE_RE.match(raw)):
+            prev, prev_cited = pieces[-1]
+            numbers_ = [int(x) for x in re.split(r"\s*[,;]\s*", lead.group(1))]
+            pieces[-1] = (prev, tuple(dict.fromkeys(prev_cited + tuple(numbers_))))
+            raw = raw[lead.end() :]
         cited: list[int] = []
         for match in CITE_RE.finditer(raw):
             cited += [int(x) for x in re.split(r"\s*[,;]\s*", match.group(1))]

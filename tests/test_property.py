@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -124,10 +123,6 @@ def test_citation_markers_parse_back_to_the_sentences_and_ids(
     assert "[" not in strip_citations(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap in split_answer: a marker after a full stop goes to the sentence that follows",
-)
 def test_marker_after_a_full_stop_belongs_to_the_sentence_before() -> None:
     assert split_answer("Sanctions were lifted. [1] Ankara apologised.") == [
         ("Sanctions were lifted.", (1,)),
