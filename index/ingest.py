@@ -111,9 +111,7 @@ def _search_folder(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
         folder, ancestors = stack.pop()
         real = folder.resolve()
         if real in ancestors:
-            problems.append(
-                (str(folder), f"symlink loop back to {real}: skipped; remove the link")
-            )
+            problems.append((str(folder), f"symlink loop back to {real}: skipped; remove the link"))
             continue
         try:
             entries = sorted(folder.iterdir())
