@@ -75,7 +75,7 @@ def resolve_corpus(questions_path: str | Path, docs: str | Path | None) -> Path 
 def corpus_key(docs: Path, settings: Settings) -> str:
     """Hash of the corpus files' relative names and contents, the embedder and the chunking."""
     from index.ingest import expand_paths
-    from index.loaders import file_sha256
+    from index.loaders import LOADER_VERSION, file_sha256
 
     files, _ = expand_paths([docs])
     root = docs if docs.is_dir() else docs.parent
@@ -83,6 +83,7 @@ def corpus_key(docs: Path, settings: Settings) -> str:
     for path in sorted(files):
         relative = path.relative_to(root.resolve()) if path.is_relative_to(root.resolve()) else path
         digest.update(f"{relative.as_posix()}\0{file_sha256(path)}\n".encode())
+    digest.update(f"loader{LOADER_VERSION}".encode())  # a loader's new text: a new store
     digest.update(str(settings.models.embedder).encode())
     digest.update(json.dumps(settings.chunking.model_dump(mode="json"), sort_keys=True).encode())
     return digest.hexdigest()[:16]

@@ -132,6 +132,7 @@ def is_heading(text: str, start: int, end: int) -> bool:
     letters = sum(c.isalpha() or c.isspace() for c in line) / len(line)
     return (
         own_paragraph
+        and " | " not in line  # a table row (index/html_text.py joins cells so)
         and len(line.split()) <= HEADING_WORDS
         and (line[0].isupper() or line[0].isdigit())
         and letters >= 0.75

@@ -30,8 +30,8 @@ _DROP_TAGS = frozenset(
     embed canvas select button dialog""".split()
 )
 _BLOCK_TAGS = frozenset(
-    """p div section article main h1 h2 h3 h4 h5 h6 li blockquote pre figcaption caption td
-    th dt dd tr table ul ol dl figure address""".split()
+    """p div section article main h1 h2 h3 h4 h5 h6 li blockquote pre figcaption caption
+    dt dd tr table ul ol dl figure address""".split()
 )
 _VOID_TAGS = frozenset(
     "area base br col embed hr img input link meta param source track wbr keygen".split()
@@ -73,6 +73,10 @@ _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w:.-]{1,40}
 
 # Private-use characters mark breaks while the page is flattened.
 _BLOCK_BREAK = "\ue000"
+# A table row stays one line, its cells joined by " | ": "Squid | Cache for web sites" keeps the
+# name with what it is (one cell per paragraph lost which description belongs to which name).
+_CELL_BREAK = "\ue002"
+_CELL_TAGS = frozenset({"td", "th"})
 _LINE_BREAK = "\ue001"
 
 
@@ -192,12 +196,19 @@ class _Page:
         self.open[tag] += 1
         if self.visible and self._hides(tag, attrs):
             self.hidden_at = len(self.stack)
-        if tag in _BLOCK_TAGS:
-            self.text(_BLOCK_BREAK)
+        if tag in _CELL_TAGS:
+            self.text(_CELL_BREAK)
+        elif tag in _BLOCK_TAGS:
+            self.text(self._block_break(tag))
         if tag == "h1" and not self.h1_done and self.visible:
             self.h1_at = len(self.stack)
         if self_closing:  # <div/> in XHTML-style pages: an empty element
             self._pop()
+
+    def _block_break(self, tag: str) -> str:
+        # Paragraphs inside a table cell stay in the cell's line; rows and tables still break.
+        inside_cell = self.open["td"] or self.open["th"]
+        return " " if inside_cell and tag not in {"tr", "table"} else _BLOCK_BREAK
 
     def end(self, tag: str) -> None:
         if not self.open[tag]:
@@ -209,7 +220,7 @@ class _Page:
         tag = self.stack.pop()
         self.open[tag] -= 1
         if tag in _BLOCK_TAGS:
-            self.text(_BLOCK_BREAK)
+            self.text(self._block_break(tag))
         depth = len(self.stack)
         if self.hidden_at is not None and depth < self.hidden_at:
             self.hidden_at = None
@@ -326,10 +337,11 @@ def html_text(html: str) -> HtmlText:
     blocks = []
     # Inline markup and source line wraps become single spaces; blocks become paragraphs.
     for block in "".join(page.parts).split(_BLOCK_BREAK):
-        lines = [" ".join(line.split()) for line in block.split(_LINE_BREAK)]
+        lines = [_cells(line) for line in block.split(_LINE_BREAK)]
         if text := "\n".join(line for line in lines if line):
             blocks.append(text)
     h1 = "".join(page.h1).replace(_LINE_BREAK, " ").replace(_BLOCK_BREAK, " ")
+    h1 = h1.replace(_CELL_BREAK, " ")
     h1 = " ".join(h1.split())
     dates = [page.metas[key] for key in _DATE_METAS if key in page.metas]
     if page.time:
@@ -337,3 +349,9 @@ def html_text(html: str) -> HtmlText:
     return HtmlText(
         text="\n\n".join(blocks), title=page.title or h1 or None, date_candidates=tuple(dates)
     )
+
+
+def _cells(line: str) -> str:
+    """One line of text with its table cells (if any) joined by " | ", empty cells dropped."""
+    cells = (" ".join(cell.split()) for cell in line.split(_CELL_BREAK))
+    return " | ".join(cell for cell in cells if cell)

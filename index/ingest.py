@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -23,7 +23,14 @@ from llama_index.core.schema import MetadataMode, TextNode
 from index.chunking import chunk_document
 from index.config import IndexSettings
 from index.errors import AssistantError, DocumentError
-from index.loaders import SUPPORTED_SUFFIXES, Document, document_id, file_sha256, load_document
+from index.loaders import (
+    LOADER_VERSION,
+    SUPPORTED_SUFFIXES,
+    Document,
+    document_id,
+    file_sha256,
+    load_document,
+)
 from index.nodes import nodes_for_document
 from index.store import ChunkStore, StoredDocument
 
@@ -74,6 +81,19 @@ class IngestReport:
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
         return f"{', '.join(parts)}; {self.chunks} chunks in {self.seconds:.1f} s"
+
+
+def work_key(file_hash: str, settings: IndexSettings) -> str:
+    """What decides a file's chunks: its bytes, the loader's version and the chunking settings.
+
+    Stored as the document's file_hash: a file is skipped as unchanged only when all three are.
+    """
+    chunking = settings.chunking
+    pipeline = (
+        f"loader{LOADER_VERSION}:{chunking.chunk_tokens}:{chunking.overlap_tokens}:"
+        f"{chunking.encoding}"
+    )
+    return f"{file_hash}|{pipeline}"
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -153,10 +173,13 @@ def _prepare(path: Path, known: dict[str, StoredDocument], settings: IndexSettin
     item = _Prepared(path=path, size=size)
     try:
         item.previous = known.get(document_id(path))
-        if item.previous and item.previous.file_hash == file_sha256(path):
+        key = work_key(file_sha256(path), settings)
+        if item.previous and item.previous.file_hash in {key, key.split("|", 1)[0]}:
+            # The same file through the same loader and chunking (an index written before
+            # the key held the pipeline keeps its plain file hash and is not re-embedded).
             item.unchanged = True
             return item
-        item.doc = load_document(path, settings.ingest)
+        item.doc = replace(load_document(path, settings.ingest), file_hash=key)
         chunks = chunk_document(
             item.doc,
             chunk_tokens=settings.chunking.chunk_tokens,

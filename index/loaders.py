@@ -53,6 +53,11 @@ class Document:
         return Path(self.source).name
 
 
+# Raise when the text a loader makes of the same file changes (HTML table rows on one line: 2),
+# so that ingest re-indexes files it would otherwise skip as unchanged (index/ingest.py).
+LOADER_VERSION = 2
+
+
 def file_sha256(path: str | Path) -> str:
     """sha256 hex digest of a file's bytes."""
     digest = hashlib.sha256()

@@ -93,6 +93,7 @@ def test_headings_are_not_evidence_but_lend_their_words_to_what_follows(fake_emb
         ("ssh root@10.0.0.1\n\nThen.", False),  # a command
         ("Intro.\n\nthe end of a chunk without a stop", False),  # no paragraph after it
         ("Intro.\nInstalling the program\n\nRun it.", False),  # not a paragraph of its own
+        ("DNS | Name server\n\nRun it.", False),  # a table row
     ],
 )
 def test_is_heading(text: str, heading: bool):

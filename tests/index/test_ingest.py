@@ -376,3 +376,30 @@ def test_two_copies_of_a_file_are_two_documents(store, embedder, settings, tmp_p
     assert {n.metadata["doc_id"] for n in _nodes(store)} == {kept.doc_id}
     assert len(_nodes(store)) == kept.chunks
     assert {h.doc_id for h in store.keyword_search(["vaxholm"], 5)} == {kept.doc_id}
+
+
+def test_a_new_loader_or_chunking_reindexes_unchanged_files(store, embedder, settings, monkeypatch):
+    first = _ingest([EN_SEED], store, embedder, settings)
+    assert _names(first.added) == [EN_SEED.name]
+    assert _names(_ingest([EN_SEED], store, embedder, settings).unchanged) == [EN_SEED.name]
+
+    smaller = settings.model_copy(
+        update={"chunking": settings.chunking.model_copy(update={"chunk_tokens": 96})}
+    )
+    again = _ingest([EN_SEED], store, embedder, smaller)
+    assert _names(again.updated) == [EN_SEED.name] and again.chunks > first.chunks
+
+    monkeypatch.setattr("index.ingest.LOADER_VERSION", 999)
+    assert _names(_ingest([EN_SEED], store, embedder, smaller).updated) == [EN_SEED.name]
+
+
+def test_an_index_from_before_the_pipeline_key_is_not_re_embedded(store, embedder, settings):
+    import dataclasses
+
+    from index.loaders import load_document
+
+    doc = load_document(EN_SEED)  # file_hash: the file's bytes alone, as older versions stored
+    _ingest([EN_SEED], store, embedder, settings)
+    (stored,) = store.documents()
+    store.commit([(dataclasses.replace(doc, file_hash=doc.file_hash), stored.chunks)])
+    assert _names(_ingest([EN_SEED], store, embedder, settings).unchanged) == [EN_SEED.name]

@@ -365,3 +365,17 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monke
     assert caught.value.path == str(path)
     assert "2.5 MB, over the 1 MB limit" in caught.value.reason
     assert "ASSISTANT_INGEST__MAX_FILE_MB" in caught.value.reason
+
+
+def test_a_table_row_is_one_line_with_its_cells_joined():
+    page = html_text(
+        "<table><tr><th>Service</th><th>Use</th></tr>"
+        "<tr><td><p>Squid\n</p></td><td><p>Cache for web sites\n</p></td><td> </td></tr>"
+        "<tr><td>DNS</td><td>Name server</td></tr></table><p>After the table.</p>"
+    )
+    assert page.text.split("\n\n") == [
+        "Service | Use",
+        "Squid | Cache for web sites",  # the empty cell is dropped
+        "DNS | Name server",
+        "After the table.",
+    ]
