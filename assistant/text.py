@@ -27,7 +27,9 @@ __all__ = [
     "stopwords",
 ]
 
-WORD_RE = re.compile(r"[^\W\d_][\w'’:-]*", re.UNICODE)
+# A backtick or acute accent typed for an apostrophe ("It`s") is part of a word only between
+# letters: a backticked code name ("`apt-get`") is still just the name.
+WORD_RE = re.compile(r"[^\W\d_](?:[\w'’:-]|[`´](?=\w))*", re.UNICODE)
 NUMBER_RE = re.compile(r"\d+(?:[.,:]\d+)*")
 MIN_CONTENT_LETTERS = 4
 

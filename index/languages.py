@@ -39,7 +39,7 @@ def fold(text: str) -> str:
     """Lower-case and unify dashes and apostrophes (letters with diacritics are kept)."""
     text = unicodedata.normalize("NFC", text.lower())
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
-    return text.replace("’", "'")
+    return text.replace("’", "'").replace("`", "'").replace("´", "'")  # typed apostrophes
 
 
 def _words(value: str | list[str]) -> frozenset[str]:

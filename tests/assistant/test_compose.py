@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.compose import answerability, best_quote, compose, topical
+from assistant.compose import answerability, best_quote, compose, topical, unmentioned
 from assistant.evidence import Evidence
 from assistant.schema import Prepared
 from assistant.settings import REFUSALS
@@ -286,3 +286,23 @@ def test_a_heading_or_a_restated_question_is_never_quoted_as_the_answer():
     heading = ev(1, "Rosegarden timer is unstable", 0.7, lexical=1.0, dense=0.9)
     p = prepared("What can you try when the Rosegarden timer is unstable?", [heading])
     assert compose(p, "Try the timer [1].").mode == "refused"
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # a typed apostrophe is an apostrophe: the product name is there
+        ("How much does It's learning cost per year?", "Platform | It`s learning | 3300 NOK"),
+        # a modal verb opening a yes/no question is a function word, not a name
+        ("Bör inspelningsvolymen ställas in högt?", "Inspelningsvolymen ska inte vara hög."),
+        ("Darf man das Passwort ändern?", "Das Passwort kann man ändern."),
+    ],
+)
+def test_words_that_are_not_missing_names(question: str, text: str):
+    assert unmentioned(question, [text]) == []
+
+
+def test_a_name_the_documents_lack_is_still_missing():
+    assert unmentioned("How much does Moodle cost per year?", ["Platform | It`s learning"]) == [
+        "moodle"
+    ]
