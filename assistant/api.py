@@ -146,7 +146,7 @@ class Assistant:
 
     def ensure_seeded(self) -> IngestReport | None:
         """Index the bundled seeds/ if the store is empty; returns the report if it did."""
-        if self.store.documents():
+        if self.store.has_documents():
             return None
         return self.ingest([self.settings.seeds_dir])
 

@@ -8,7 +8,10 @@ and ships with Python. The porter stemmer folds English endings, as bm25s' Engli
 Rows are keyed by chunk id and carry their document's content hash; which rows count is decided
 by the store's manifest (ChunkStore), not here. `documents` records the content hash of each
 document whose rows are complete, so the store can reconcile this file with the manifest (after
-a crash, or when another process on another machine wrote to the same Chroma server).
+a crash, or when another process on another machine wrote to the same Chroma server). `state`
+remembers the store generation of the last reconciliation, so a restart that finds the store
+unchanged skips it (reading the whole manifest took 0.2-0.45 s at 2,790 documents); every write
+to this file forgets it.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 (
     text, tokenize = 'porter unicode61 remove_diacritics 0'
 );
 CREATE TABLE IF NOT EXISTS documents (doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+_SYNCED = "synced_generation"  # the store generation the rows were last reconciled with
 # Same word characters as FTS5's unicode61 tokenizer: letters and digits, not "_".
 _WORD = re.compile(r"[^\W_]+")
 _DELETE_BATCH = 500  # ids per statement, far below SQLite's variable limit
@@ -82,6 +87,7 @@ class KeywordIndex:
         has the same text: re-adding it changes nothing.
         """
         with self._lock, self._db:
+            self._forget_sync()
             for chunk_id, doc_id, content_hash, language, text in rows:
                 cursor = self._db.execute(
                     "INSERT OR IGNORE INTO chunks (chunk_id, doc_id, content_hash, language) "
@@ -96,6 +102,7 @@ class KeywordIndex:
     def commit(self, documents: Sequence[tuple[str, str]]) -> None:
         """Mark (doc_id, content_hash) complete and drop the rows of their other versions."""
         with self._lock, self._db:
+            self._forget_sync()
             for doc_id, content_hash in documents:
                 self._delete_rows(
                     "SELECT rowid FROM chunks WHERE doc_id = ? AND content_hash != ?",
@@ -109,6 +116,7 @@ class KeywordIndex:
     def discard(self, doc_id: str, keep_hash: str | None) -> int:
         """Drop a document's rows, except those of version keep_hash; returns how many went."""
         with self._lock, self._db:
+            self._forget_sync()
             if keep_hash is None:
                 self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
                 return self._delete_rows("SELECT rowid FROM chunks WHERE doc_id = ?", (doc_id,))
@@ -122,9 +130,20 @@ class KeywordIndex:
 
     def clear(self) -> None:
         with self._lock, self._db:
+            self._forget_sync()
             self._db.execute("DELETE FROM terms")
             self._db.execute("DELETE FROM chunks")
             self._db.execute("DELETE FROM documents")
+
+    def mark_synced(self, generation: str) -> None:
+        """Record that the rows match the store's manifest at this generation."""
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (_SYNCED, generation)
+            )
+
+    def _forget_sync(self) -> None:
+        self._db.execute("DELETE FROM state WHERE key = ?", (_SYNCED,))
 
     def _delete_rows(self, select: str, params: tuple[str, ...]) -> int:
         rowids = [row[0] for row in self._db.execute(select, params)]
@@ -136,6 +155,12 @@ class KeywordIndex:
         return len(rowids)
 
     # -- reads -----------------------------------------------------------------------------
+    def synced_generation(self) -> str | None:
+        """The store generation the rows were last reconciled with, if nothing changed since."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM state WHERE key = ?", (_SYNCED,)).fetchone()
+        return None if row is None else str(row[0])
+
     def documents(self) -> dict[str, str]:
         """doc_id → content_hash of every document whose rows are complete."""
         with self._lock:

@@ -168,6 +168,10 @@ class ChunkStore:
         docs = [_stored(i, meta) for i, meta in self._all(self._docs, ["metadatas"])]
         return sorted(docs, key=lambda d: (d.name, d.source))
 
+    def has_documents(self) -> bool:
+        """True if any document is completely indexed (one record read, not the manifest)."""
+        return bool(self._docs.get(limit=1, include=[])["ids"])
+
     def get(self, doc_id: str) -> StoredDocument | None:
         got = self._docs.get(ids=[doc_id], include=["metadatas"])
         if not got["ids"]:
@@ -192,7 +196,8 @@ class ChunkStore:
         ]
 
     def generation(self) -> str:
-        """A token that changes whenever any process adds or removes a document."""
+        """A token that changes whenever any process adds or removes a document (before the
+        manifest changes and again after, so a write cut short also counts as a change)."""
         got = self._state.get(ids=[_GENERATION], include=["metadatas"])
         return str(((got["metadatas"] or [{}])[0] or {}).get("token", "")) if got["ids"] else ""
 
@@ -291,6 +296,7 @@ class ChunkStore:
             return
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
+            self._bump()  # also before: a commit cut short must not look like no change
             before = self.manifest([doc.doc_id for doc, _ in docs])
             for batch in _batches(list(docs), self._batch):
                 self._docs.upsert(
@@ -324,6 +330,7 @@ class ChunkStore:
                 embeddings=[[1.0]],
                 metadatas=[{"owner": _owner(), "started": time.time()}],
             )
+            self._bump()
             self._docs.delete(ids=[doc_id])  # first: from here on the chunks count for nothing
             self._delete_chunks(doc_id, keep_hash=None)
             self.keywords.discard(doc_id, None)
@@ -372,9 +379,13 @@ class ChunkStore:
         for batch in _batches([_PENDING + i for i in doc_ids], self._batch):
             self._state.delete(ids=batch)
         if changed:
-            self._state.upsert(
-                ids=[_GENERATION], embeddings=[[1.0]], metadatas=[{"token": uuid.uuid4().hex}]
-            )
+            self._bump()
+
+    def _bump(self) -> None:
+        """Give the store a new generation token (see generation and sync_keywords)."""
+        self._state.upsert(
+            ids=[_GENERATION], embeddings=[[1.0]], metadatas=[{"token": uuid.uuid4().hex}]
+        )
 
     def _delete_chunks(self, doc_id: str, keep_hash: str | None) -> int:
         """Delete a document's chunks (except version keep_hash's), batch by batch."""
@@ -420,6 +431,11 @@ class ChunkStore:
         generation = self.generation()
         if generation == self._synced:
             return 0
+        if self._synced is None and self.keywords.synced_generation() == generation:
+            # Reconciled at this generation by an earlier process, and neither the store nor
+            # the file changed since: a restart need not read the whole manifest.
+            self._synced = generation
+            return 0
         with self._lock:
             manifest = self.manifest()
             indexed = self.keywords.documents()
@@ -439,6 +455,7 @@ class ChunkStore:
                 self.keywords.add(rows)
                 self.keywords.commit([(doc_id, content_hash)])
                 redo += 1
+            self.keywords.mark_synced(generation)
             self._synced = generation
             return redo
 
