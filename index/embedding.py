@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import math
 import os
 import shutil
 import tempfile
@@ -275,7 +276,7 @@ class CachedEmbedding(BaseEmbedding):
 
     def _get_query_embedding(self, query: str) -> list[float]:
         if query not in self._queries:
-            self._remember(self._queries, query, self._inner.get_query_embedding(query))
+            self._remember(self._queries, query, _unit(self._inner.get_query_embedding(query)))
         self._queries.move_to_end(query)
         return self._queries[query]
 
@@ -295,12 +296,20 @@ class CachedEmbedding(BaseEmbedding):
             for text, vec in zip(
                 missing, self._inner.get_text_embedding_batch(missing), strict=True
             ):
+                vec = _unit(vec)
                 self._remember(self._texts, text, vec)
                 found[text] = vec
         return [found[t] for t in texts]
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
+
+
+def _unit(vec: list[float]) -> list[float]:
+    # A bfloat16 model normalises in bfloat16 (lengths off by up to 0.3%): vectors leave the
+    # cache at unit length in full precision, so cosine and dot product agree everywhere.
+    norm = math.sqrt(sum(x * x for x in vec))
+    return [x / norm for x in vec] if norm else vec
 
 
 def sentence_transformer(
