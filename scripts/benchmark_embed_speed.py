@@ -268,9 +268,17 @@ def main() -> int:
     reference = measure(models, Option(), texts)[2]
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in chosen}
     cosines: dict[str, tuple[float, float]] = {}
+    failed: dict[str, str] = {}
     for round_ in range(args.rounds):
         for name, option in chosen.items():
-            rate, cpu_ms, vectors = measure(models, option, texts)
+            if name in failed:
+                continue
+            try:
+                rate, cpu_ms, vectors = measure(models, option, texts)
+            except Exception as exc:  # an export or quantization the model does not allow
+                failed[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+                print(f"  round {round_ + 1} {name:20} failed: {failed[name]}")
+                continue
             runs[name].append((rate, cpu_ms, _load()))
             cos = (vectors * reference).sum(axis=1)
             cosines[name] = (float(cos.mean()), float(cos.min()))
@@ -283,6 +291,9 @@ def main() -> int:
     print("| option | chunks/s best | median | CPU ms/chunk | truncated | cos mean / min | load |")
     print("|---|---|---|---|---|---|---|")
     for name, option in chosen.items():
+        if name in failed:
+            print(f"| {name} | failed: {failed[name]} | | | | | |")
+            continue
         rates = [r for r, _, _ in runs[name]]
         cpu = min(c for _, c, _ in runs[name])
         loads = [lo for _, _, lo in runs[name]]
