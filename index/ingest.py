@@ -83,6 +83,9 @@ class IngestReport:
         return f"{', '.join(parts)}; {self.chunks} chunks in {self.seconds:.1f} s"
 
 
+_DANGLING = "symlink points to nothing: fix or remove the link"
+
+
 def work_key(file_hash: str, settings: IndexSettings) -> str:
     """What decides a file's chunks: its bytes, the loader's version and the chunking settings.
 
@@ -115,7 +118,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[st
         elif path.is_file():
             files.append(path)
         elif path.is_symlink():
-            failed.append((str(path), "symlink points to nothing: fix or remove the link"))
+            failed.append((str(path), _DANGLING))
         else:
             failed.append((str(path), "no such file or folder: check the path"))
     return list(dict.fromkeys(p.resolve() for p in files)), failed
@@ -123,7 +126,8 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[st
 
 def _search_folder(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     # Path.rglob (Python 3.11) neither follows symlinked folders nor says it skipped them, so the
-    # walk is by hand: depth first, hidden entries skipped, each real folder visited once.
+    # walk is by hand (os.walk with followlinks=True loops forever on a link back up): depth
+    # first, hidden entries skipped, and no folder entered again below itself.
     found: list[Path] = []
     problems: list[tuple[str, str]] = []
     stack: list[tuple[Path, frozenset[Path]]] = [(root, frozenset())]
@@ -147,7 +151,7 @@ def _search_folder(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
                 if entry.suffix.lower() in SUPPORTED_SUFFIXES:
                     found.append(entry)
             elif entry.is_symlink():
-                problems.append((str(entry), "symlink points to nothing: fix or remove the link"))
+                problems.append((str(entry), _DANGLING))
     return sorted(found), problems
 
 

@@ -10,16 +10,22 @@ from assistant.settings import ModelSettings, Settings
 from index.embedding import CachedEmbedding, _unit, resolve_precision
 
 
-def test_the_model_gets_texts_sorted_by_length_across_the_whole_call(fake_embedder):
+def _record_batches(embedder, batch_size: int) -> list[list[str]]:
+    """The texts of each model batch the fake embedder gets, with its batch size set."""
     batches: list[list[str]] = []
-    original = fake_embedder._get_text_embeddings
+    original = embedder._get_text_embeddings
 
     def recording(texts: list[str]) -> list[list[float]]:
         batches.append(list(texts))
         return original(texts)
 
-    object.__setattr__(fake_embedder, "_get_text_embeddings", recording)
-    object.__setattr__(fake_embedder, "embed_batch_size", 2)
+    object.__setattr__(embedder, "_get_text_embeddings", recording)
+    object.__setattr__(embedder, "embed_batch_size", batch_size)
+    return batches
+
+
+def test_the_model_gets_texts_sorted_by_length_across_the_whole_call(fake_embedder):
+    batches = _record_batches(fake_embedder, 2)
     texts = ["a b", "a b c d e f", "a", "a b c d", "a b c", "a b c d e"]
     cached = CachedEmbedding(fake_embedder, size=16)
 
@@ -32,12 +38,7 @@ def test_the_model_gets_texts_sorted_by_length_across_the_whole_call(fake_embedd
 
 
 def test_the_sort_window_bounds_what_is_sorted_together(fake_embedder):
-    batches: list[list[str]] = []
-    original = fake_embedder._get_text_embeddings
-    object.__setattr__(
-        fake_embedder, "_get_text_embeddings", lambda t: batches.append(list(t)) or original(t)
-    )
-    object.__setattr__(fake_embedder, "embed_batch_size", 2)
+    batches = _record_batches(fake_embedder, 2)
     cached = CachedEmbedding(fake_embedder, size=16, window=2)
     cached.get_text_embedding_batch(["a", "a b c", "a b", "a b c d"])
     assert batches == [["a b c", "a"], ["a b c d", "a b"]]  # as before the sort: file order
@@ -75,12 +76,7 @@ def test_the_speed_options_are_settings(monkeypatch):
 
 
 def test_a_token_counter_decides_the_order(fake_embedder):
-    batches: list[list[str]] = []
-    original = fake_embedder._get_text_embeddings
-    object.__setattr__(
-        fake_embedder, "_get_text_embeddings", lambda t: batches.append(list(t)) or original(t)
-    )
-    object.__setattr__(fake_embedder, "embed_batch_size", 1)
+    batches = _record_batches(fake_embedder, 1)
     words = CachedEmbedding(fake_embedder, lengths=lambda ts: [len(t.split()) for t in ts])
     words.get_text_embedding_batch(["Donaudampfschifffahrt", "a b c", "x y"])
     assert batches == [["a b c"], ["x y"], ["Donaudampfschifffahrt"]]  # by count, not characters
