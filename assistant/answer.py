@@ -161,6 +161,7 @@ class CitedQueryEngine(CustomQueryEngine):
             standalone_question=prepared.standalone,
             draft=draft,
             removed=composed.removed,
+            removed_reasons=composed.reasons,
             mode=composed.mode,
             short=composed.short,
         )

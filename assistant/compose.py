@@ -87,6 +87,7 @@ class Composed:
     text: str
     citations: tuple[Citation, ...] = ()
     removed: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # why each of removed was dropped, in its order
     mode: str = "refused"  # "generated" | "quoted" | "refused"
     short: str | None = None  # the date, number or name that answers, when there is one
 
@@ -113,16 +114,19 @@ def compose(
         # every term of the question and scores high is then quoted rather than withheld.
         strong = best.score >= settings.strong_evidence and best.lexical >= 0.99
         if strong and has_answer_type(best.facts_text, wanted, question):
-            return _quoted(best, question, language, ())
+            return _quoted(best, question, language)
         return refusal
     spans = [e.span() for e in prepared.evidence]
     result: CheckResult = (verifier or Verifier()).check(
         draft, spans, language=language, question=question
     )
-    removed = tuple(c.sentence for c in result.removed)
     # "When ...?" answered without a date, or "How many ...?" without a number, is no answer.
     kept = tuple(c for c in result.kept if has_answer_type(c.sentence, wanted, question))
-    removed += tuple(c.sentence for c in result.kept if c not in kept)
+    dropped = [(c.sentence, c.reason) for c in result.removed] + [
+        (c.sentence, f"gives no {wanted}") for c in result.kept if c not in kept
+    ]
+    removed = tuple(sentence for sentence, _ in dropped)
+    reasons = tuple(reason for _, reason in dropped)
     if kept:
         numbering: dict[int, int] = {}
         parts = []
@@ -141,18 +145,19 @@ def compose(
         short = next(
             (a for c in kept if (a := short_answer(c.sentence, question)) is not None), None
         )
-        return Composed(text, citations, removed, "generated", short)
+        return Composed(text, citations, removed, reasons, "generated", short)
     chosen = best_quote(prepared.evidence, wanted=wanted, question=question, settings=settings)
     if chosen is None:
-        return Composed(refusal.text, (), removed)
-    return _quoted(chosen, question, language, removed, prepared, wanted, settings)
+        return Composed(refusal.text, (), removed, reasons)
+    return _quoted(chosen, question, language, removed, reasons, prepared, wanted, settings)
 
 
 def _quoted(
     e: Evidence,
     question: str,
     language: str,
-    removed: tuple[str, ...],
+    removed: tuple[str, ...] = (),
+    reasons: tuple[str, ...] = (),
     prepared: Prepared | None = None,
     wanted: str | None = None,
     settings: ComposeSettings | None = None,
@@ -162,7 +167,7 @@ def _quoted(
     if prepared is not None:
         text, used = _with_other_source(text, used, prepared, wanted, settings or ComposeSettings())
     citations = tuple(_citation(u, i) for i, u in enumerate(used, start=1))
-    return Composed(text, citations, removed, "quoted", short)
+    return Composed(text, citations, removed, reasons, "quoted", short)
 
 
 def other_source(

@@ -240,13 +240,20 @@ class Record:
     outcome: Outcome
     scores: dict[str, Any]
 
+    def _removed(self) -> list[dict[str, str]]:
+        reasons = self.answer.removed_reasons
+        return [
+            {"sentence": sentence, "reason": reasons[i] if i < len(reasons) else ""}
+            for i, sentence in enumerate(self.answer.removed)
+        ]
+
     def to_json(self) -> str:
         return json.dumps(
             {
                 "id": self.id,
                 "system": self.system,
                 # Removed drafts are kept here, for the person analysing the run.
-                "answer": {**self.answer.to_dict(), "removed": list(self.answer.removed)},
+                "answer": {**self.answer.to_dict(), "removed": self._removed()},
                 "scores": self.scores,
                 "retrieved": list(self.outcome.retrieved),
             },

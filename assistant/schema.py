@@ -70,6 +70,7 @@ class Answer:
     standalone_question: str = ""
     draft: str = ""  # what the LLM wrote, before checking
     removed: tuple[str, ...] = ()  # answer sentences dropped by citation checking
+    removed_reasons: tuple[str, ...] = ()  # why each of `removed` was dropped, in its order
     mode: str = "generated"  # "generated" | "quoted" | "refused"
     short: str | None = None  # the date, number or name that answers (assistant.short_answer)
 

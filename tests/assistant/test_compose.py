@@ -96,6 +96,7 @@ def test_when_answer_without_a_date_falls_back_to_the_dated_quote():
     p = prepared("När talade presidenterna i telefon?", [PHONE], "sv")
     c = compose(p, "Presidenterna talade i telefon [1].")
     assert c.mode == "quoted" and c.removed == ("Presidenterna talade i telefon.",)
+    assert c.reasons == ("not in the cited text: presidenterna",)
     assert PHONE.text in c.text and "(29 juni 2016)" in c.text
     assert c.citations[0].quote == PHONE.text
 

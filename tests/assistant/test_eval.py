@@ -221,7 +221,9 @@ def test_evaluate_end_to_end_writes_results_and_report(
     assert follow["scores"]["correct"] == 1
     # "Twelve" is in no evidence: the engine drops it and quotes the evidence instead
     wrong = ours["q-wrong"]["answer"]
-    assert "Twelve" not in wrong["answer"] and wrong["removed"] and wrong["mode"] == "quoted"
+    assert "Twelve" not in wrong["answer"] and wrong["mode"] == "quoted"
+    (dropped,) = wrong["removed"]  # kept for analysis with the verifier's reason
+    assert "Twelve" in dropped["sentence"] and "not in the cited text" in dropped["reason"]
     assert ours["q-wrong"]["scores"]["correct"] == 1  # the quote holds the right number
     assert [c["quote"] for c in wrong["citations"] if " 11 " in c["quote"]]
     assert ours["u-france"]["scores"]["refusal_correct"] == 1
