@@ -23,13 +23,15 @@ from assistant.citations import (
 from assistant.evidence import Evidence
 from assistant.schema import Citation, Prepared
 from assistant.short_answer import answer_type, has_answer_type, short_answer
-from assistant.text import WORD_RE, content_words, key_terms, stem_match, stopwords
+from assistant.text import WORD_RE, content_words, fold, key_terms, stem_match, stopwords
 from index.languages import get_language
 
 NOT_MENTIONED = "the documents do not mention "
 # A quote is offered as the answer: a heading ("Installing the program") is not a sentence that
 # answers anything, and one that only repeats the question's words says nothing new.
 QUOTE_MIN_WORDS = 5
+# Answer kinds a sentence can be checked to hold (a date, a count, a name of a person or place).
+TYPED_KINDS = frozenset({"date", "number", "person", "place"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +148,9 @@ def compose(
             (a for c in kept if (a := short_answer(c.sentence, question)) is not None), None
         )
         return Composed(text, citations, removed, reasons, "generated", short)
-    chosen = best_quote(prepared.evidence, wanted=wanted, question=question, settings=settings)
+    chosen = best_quote(
+        prepared.evidence, wanted=wanted, question=question, language=language, settings=settings
+    )
     if chosen is None:
         return Composed(refusal.text, (), removed, reasons)
     return _quoted(chosen, question, language, removed, reasons, prepared, wanted, settings)
@@ -219,6 +223,7 @@ def best_quote(
     *,
     wanted: str | None,
     question: str,
+    language: str = "en",
     settings: ComposeSettings | None = None,
 ) -> Evidence | None:
     """The sentence to quote when the model's answer failed, or None.
@@ -233,17 +238,38 @@ def best_quote(
         e
         for e in evidence
         if e.score >= top * 0.75
-        and len(WORD_RE.findall(e.text)) >= QUOTE_MIN_WORDS
+        and _words(e.text) >= QUOTE_MIN_WORDS
         and adds_to(e.text, question, language=e.language)
         and has_answer_type(e.facts_text, wanted, question)
         and _holds_question_digits(question, e)
+        and _holds_question_names(question, e, language)
         and (
             (e.lexical >= settings.quote_min_lexical
              and topical(question, e.text) >= settings.quote_min_lexical)
-            or e.dense >= settings.quote_min_dense
+            # Meaning stands in for words across languages, and where the quote holds the very
+            # kind of fact asked for (a date for "when"). Otherwise a sentence close in meaning
+            # that lacks the question's words is about the topic, not an answer ("All enquiries
+            # go to the Service Desk." for "What is the Service Desk's e-mail address?").
+            or (e.dense >= settings.quote_min_dense
+                and (e.language != language or wanted in TYPED_KINDS))
         )
     ]  # fmt: skip
     return max(candidates, key=lambda e: (e.score, e.lexical)) if candidates else None
+
+
+def _words(text: str) -> int:
+    """Words separated by spaces that hold a letter: a URL or a path is one word, not five."""
+    return sum(1 for w in text.split() if WORD_RE.search(w))
+
+
+def _holds_question_names(question: str, e: Evidence, language: str) -> bool:
+    """The quote, its document title or its section heading names what the question names
+    ("4.4 students per computer" is no answer to "How many students does school X have?").
+    Names are spelled differently across languages: only same-language quotes are held to it."""
+    if e.language != language:
+        return True
+    vocabulary = {fold(w) for w in WORD_RE.findall(f"{e.text} {e.span().title}")}
+    return all(stem_match(n, vocabulary) for n in key_terms(question).names)
 
 
 def _holds_question_digits(question: str, e: Evidence) -> bool:

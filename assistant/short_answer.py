@@ -36,7 +36,7 @@ def _question_language(question: str) -> str:
 
 
 def answer_type(question: str, language: str | None = None) -> str | None:
-    """The kind of answer question asks for ("date", "number", "place", "person", "name",
+    """The kind of answer question asks for ("date", "number", "place", "where", "person", "name",
     "which", "yesno", "definition", "howto"), or None."""
     lang = get_language(language or _question_language(question))
     kind = lang.question_kind(question)
@@ -57,13 +57,15 @@ def _vague_count(text: str) -> bool:
 
 def has_answer_type(text: str, wanted: str | None, question: str = "") -> bool:
     """True if text holds the kind of fact wanted: a date (a year, day or month), a number the
-    question does not already hold, or a name the question does not already hold."""
+    question does not already hold, or a name (of a person, a place, a thing) the question does
+    not already hold."""
     if wanted == "date":
         return bool(re.search(r"\d", text) or _months_in(text))
     if wanted == "number":
         return bool(_numbers(text, question)) or _vague_count(text)
-    if wanted in {"person", "name"}:
-        # Any capitalised word counts here, the first one too: "Jane apologized." names her.
+    if wanted in {"person", "place", "name"}:
+        # A person or a place is a name. Any capitalised word counts here, the first one too:
+        # "Jane apologized." names her.
         return bool(
             _names(f"- {text}", question) or (wanted == "name" and _code_names(text, question))
         )
@@ -174,7 +176,7 @@ def short_answer(sentence: str, question: str) -> str | None:
         candidates = _numbers(sentence, question)
     elif wanted == "name":
         candidates = _code_names(sentence, question) or _names(sentence, question)
-    elif wanted in {"person", "which", "place"}:
+    elif wanted in {"person", "which", "place", "where"}:
         candidates = _names(sentence, question)
     elif wanted == "yesno":
         lang = get_language(detect_language(sentence))

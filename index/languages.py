@@ -30,8 +30,20 @@ __all__ = [
 
 LANG_DIR = Path(__file__).resolve().parent / "lang"
 DEFAULT_LANGUAGE = "en"
-# The kinds of answer a question can ask for, in the order they are tried.
-KINDS = ("date", "number", "place", "person", "name", "howto", "definition", "which", "yesno")
+# The kinds of answer a question can ask for, in the order they are tried. "place" is a named
+# place ("In which city …?"), answered by a name; "where" is any location ("in the file menu").
+KINDS = (
+    "date",
+    "number",
+    "place",
+    "where",
+    "person",
+    "name",
+    "howto",
+    "definition",
+    "which",
+    "yesno",
+)
 _WORD_RE = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 
 

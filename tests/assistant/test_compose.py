@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.compose import answerability, best_quote, compose, topical, unmentioned
@@ -307,3 +309,50 @@ def test_a_name_the_documents_lack_is_still_missing():
     assert unmentioned("How much does Moodle cost per year?", ["Platform | It`s learning"]) == [
         "moodle"
     ]
+
+
+def test_a_quote_close_in_meaning_but_without_the_questions_words_is_no_answer():
+    question = "What is the e-mail address of the help desk?"
+    topic = ev(1, "All operational enquiries go to the help desk at the town hall.", 0.6,
+               lexical=0.3, dense=0.7)  # fmt: skip
+    assert best_quote([topic], wanted=answer_type(question), question=question) is None
+    # In another language the words cannot be compared: meaning decides there.
+    swedish = ev(1, "Alla ärenden skickas till supporten på adressen i kommunens katalog.", 0.6,
+                 language="sv", lexical=0.0, dense=0.7)  # fmt: skip
+    assert best_quote([swedish], wanted=answer_type(question), question=question) == swedish
+    # … and where the quote holds the very kind of fact asked for.
+    when = "When did the help desk open?"
+    dated = ev(1, "Our support office started its service on 3 May 2004 for all schools.", 0.6,
+               lexical=0.3, dense=0.7)  # fmt: skip
+    assert best_quote([dated], wanted=answer_type(when), question=when) == dated
+
+
+def test_a_quote_must_name_what_the_question_names():
+    question = "How many students does Hakadal school have?"
+    other = ev(1, "There were 4.4 students per computer in secondary schools.", 0.6, lexical=0.6)
+    assert best_quote([other], wanted="number", question=question) is None
+    named = ev(1, "Hakadal school has 210 students and 45 computers.", 0.6, lexical=0.8)
+    assert best_quote([named], wanted="number", question=question) == named
+    table = replace(named, text="It has 210 students and 45 computers today.",
+                    title="Schools — Hakadal")  # fmt: skip
+    assert best_quote([table], wanted="number", question=question) == table  # named by its title
+
+
+def test_a_url_is_one_word_not_a_sentence_to_quote():
+    question = "Where can the project's web page be found?"
+    url = ev(1, "http://wiki.example.org/Project/Documentation/Manuals/Setup/Page", 0.6,
+             lexical=0.6, dense=0.8)  # fmt: skip
+    assert best_quote([url], wanted=answer_type(question), question=question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "ok"),
+    [
+        ("In which city is the store?", "We thank the store for letting me test it.", False),
+        ("In which city is the store?", "The store is in Bergen.", True),
+        ("I vilken stad ligger butiken?", "Butiken ligger i Bergen.", True),
+        ("Where are the package archives listed?", "They are listed in the sources file.", True),
+    ],
+)
+def test_a_named_place_is_a_name_a_location_need_not_be(question, text, ok):
+    assert has_answer_type(text, answer_type(question), question) is ok
