@@ -40,7 +40,7 @@ class ComposeSettings:
     holds them with their meaning; this is the plain value the pure functions take)."""
 
     quote_min_lexical: float = 0.5  # a quoted fallback must hold this share of the question's terms
-    quote_min_dense: float = 0.5  # … or be this close to it in meaning (another language)
+    quote_min_dense: float = 0.5  # … or this close in meaning (another language, or a typed fact)
     strong_evidence: float = 0.45  # a best-evidence score this high means the documents answer
     other_min_lexical: float = 0.35  # another document's version may match the question less
     other_source_share: float = 0.8  # … but must score this share of the cited sentence

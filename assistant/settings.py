@@ -128,7 +128,8 @@ class AnswerSettings(BaseModel):
     )
     quote_min_dense: float = Field(
         0.5,
-        description="… or be this close to the question in meaning (e.g. in another language).",
+        description="… or be this close to the question in meaning, when in another language "
+        "than the question or holding the date, number or name it asks for.",
     )
     strong_evidence: float = Field(
         0.45,
