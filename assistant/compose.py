@@ -302,7 +302,10 @@ def _quote(e: Evidence, language: str, short: str | None) -> str:
     """
     lang = get_language(language)
     lead = f"{lang.short_lead} {short}. " if short else ""
-    return f'{lead}{lang.quote_lead} "{e.text}"{e.dates_note()} [1]'
+    # A lead-in and the command on the line after it read as one line here; the citation
+    # keeps the exact text with its offsets.
+    quoted = " ".join(e.text.split())
+    return f'{lead}{lang.quote_lead} "{quoted}"{e.dates_note()} [1]'
 
 
 def _split_end(sentence: str) -> tuple[str, str]:

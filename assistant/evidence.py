@@ -84,7 +84,8 @@ class Evidence:
         dated = f" (written {self.date})" if self.date and self.notes else ""
         # Document text is untrusted: the model's special tokens and fake "[n]" markers in it are
         # made inert before it enters the prompt (assistant.safety.neutralize).
-        return f"[{self.n}] {neutralize(self.text)}{resolved}{dated}"
+        text = " ".join(neutralize(self.text).split())  # one line, whatever the layout
+        return f"[{self.n}] {text}{resolved}{dated}"
 
 
 def query_terms(text: str) -> list[tuple[str, float]]:
@@ -140,6 +141,23 @@ def is_heading(text: str, start: int, end: int) -> bool:
     )
 
 
+def leads_in(text: str, end: int, following: tuple[int, int]) -> bool:
+    """True when the sentence ending at end introduces the paragraph after it and says nothing
+    without it: it ends its paragraph with a colon or a function word ("use the following
+    command:", "add these lines in") and the next paragraph is one short line (a command, a
+    path, a value). Manuals put the answer there; the two are evidence together."""
+    start, stop = following
+    tail = re.findall(r"\w+|\S", text[max(0, end - 40) : end])
+    return (
+        text[end:start].strip(" \t") == "\n\n"
+        and bool(tail)
+        and (tail[-1] == ":" or tail[-1].casefold() in stopwords())
+        and len(text[start:stop].split()) <= LEAD_IN_WORDS
+        and "\n\n" not in text[start:stop]
+    )
+
+
+LEAD_IN_WORDS = 25  # a longer paragraph after a lead-in stands on its own
 _NUMBERING = re.compile(r"(?:[\dIVXivx]+[.)]?\s*)*")
 HEADING_WORDS = 12  # a line this long or longer reads as a sentence even without a full stop
 
@@ -229,12 +247,15 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
         text = chunk.get_content()
         base = int(meta.get("start", 0))
         heading = ""
-        for rel_start, rel_end in split_sentences(text):
+        spans = split_sentences(text)
+        for i, (rel_start, rel_end) in enumerate(spans):
             key = (str(meta.get("doc_id")), base + rel_start)
-            sentence = text[rel_start:rel_end]
-            if is_heading(text, rel_start, rel_end):
-                heading = sentence
+            if i + 1 < len(spans) and leads_in(text, rel_end, spans[i + 1]):
+                rel_end = spans[i + 1][1]  # "… add this line in" + "/etc/security/limits.conf"
+            elif is_heading(text, rel_start, rel_end):
+                heading = text[rel_start:rel_end]
                 continue
+            sentence = text[rel_start:rel_end]
             if key in seen or len(sentence) < 12:
                 continue
             # Document text is data: a sentence addressed to the assistant ("ignore the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from assistant.evidence import EvidenceSelector, is_heading, to_evidence
+from assistant.evidence import EvidenceSelector, is_heading, leads_in, to_evidence
 from index.chunking import split_sentences
 
 SWEDISH = (
@@ -99,3 +99,40 @@ def test_headings_are_not_evidence_but_lend_their_words_to_what_follows(fake_emb
 def test_is_heading(text: str, heading: bool):
     found = [text[a:b] for a, b in split_sentences(text) if is_heading(text, a, b)]
     assert bool(found) == heading, found
+
+
+def test_a_lead_in_and_the_line_it_introduces_are_one_piece_of_evidence(fake_embedder):
+    text = (
+        "If real-time fails, add these lines in\n\n"
+        "/etc/security/limits.conf\n\n"
+        "The program is installed using the following command:\n\n"
+        "dpkg -i <full path to the package>\n\n"
+        "Restart the machine afterwards."
+    )
+    question = "In which file do you add the lines for real-time?"
+    selector = EvidenceSelector(embed_model=fake_embedder, relative_cutoff=0.0)
+    bundle = QueryBundle(query_str=question, custom_embedding_strs=[question])
+    kept = to_evidence(selector.postprocess_nodes([chunk(text, "en")], query_bundle=bundle))
+    by_text = {e.text: e for e in kept}
+    lines = "If real-time fails, add these lines in\n\n/etc/security/limits.conf"
+    assert lines in by_text and text[by_text[lines].start : by_text[lines].end] == lines
+    assert by_text[lines].prompt_line().startswith(f"[{by_text[lines].n}] If real-time fails")
+    assert "\n" not in by_text[lines].prompt_line()
+    command = "The program is installed using the following command:\n\ndpkg -i <full path"
+    assert any(t.startswith(command) for t in by_text)
+    assert "Restart the machine afterwards." in by_text  # a sentence that ends is not a lead-in
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("Use this command:\n\napt-get update\n\nDone.", True),
+        ("Add the line in\n\n/etc/fstab\n\nDone.", True),
+        ("Use this command.\n\napt-get update\n\nDone.", False),  # the sentence ends
+        ("Use this command:\napt-get update", False),  # not the next paragraph
+        ("Use this command:\n\n" + "word " * 30 + "\n\nDone.", False),  # too long to be a value
+    ],
+)
+def test_leads_in(text: str, joined: bool):
+    spans = split_sentences(text)
+    assert leads_in(text, spans[0][1], spans[1]) is joined
