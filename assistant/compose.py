@@ -263,12 +263,14 @@ def _words(text: str) -> int:
 
 
 def _holds_question_names(question: str, e: Evidence, language: str) -> bool:
-    """The quote, its document title or its section heading names what the question names
-    ("4.4 students per computer" is no answer to "How many students does school X have?").
-    Names are spelled differently across languages: only same-language quotes are held to it."""
+    """The quote or where it stands (its document's title, its heading, its passage) names what
+    the question names: "4.4 students per computer" in a passage about all schools is no answer
+    to "How many students does school X have?". Names are spelled differently across languages:
+    only same-language quotes are held to it."""
     if e.language != language:
         return True
-    vocabulary = {fold(w) for w in WORD_RE.findall(f"{e.text} {e.span().title}")}
+    span = e.span()
+    vocabulary = {fold(w) for w in WORD_RE.findall(f"{span.text} {span.title} {span.passage}")}
     return all(stem_match(n, vocabulary) for n in key_terms(question).names)
 
 

@@ -336,6 +336,8 @@ def test_a_quote_must_name_what_the_question_names():
     table = replace(named, text="It has 210 students and 45 computers today.",
                     title="Schools — Hakadal")  # fmt: skip
     assert best_quote([table], wanted="number", question=question) == table  # named by its title
+    passage = replace(other, context="Hakadal school. There were 4.4 students per computer.")
+    assert best_quote([passage], wanted="number", question=question) == passage
 
 
 def test_a_url_is_one_word_not_a_sentence_to_quote():
