@@ -82,6 +82,9 @@ def test_answerability(question, evidence, language, refuses):
         ("Vilket datum sköt Turkiet ned planet?", True),
         ("I vilken månad dödades soldaterna?", True),
         ("What happened in the year after?", False),
+        ("What time did the meeting start?", True),
+        ("What time signature does the song start with?", False),  # "time" is not the noun
+        ("Which day zone is used?", False),
         ("Who apologized?", False),
         ("Hur många skadades?", False),
     ],
