@@ -23,7 +23,15 @@ from assistant.citations import (
 from assistant.evidence import Evidence
 from assistant.schema import Citation, Prepared
 from assistant.short_answer import answer_type, has_answer_type, short_answer
-from assistant.text import WORD_RE, content_words, fold, key_terms, stem_match, stopwords
+from assistant.text import (
+    WORD_RE,
+    content_words,
+    fold,
+    key_terms,
+    numbers,
+    stem_match,
+    stopwords,
+)
 from index.languages import get_language
 
 NOT_MENTIONED = "the documents do not mention "
@@ -149,7 +157,12 @@ def compose(
         )
         return Composed(text, citations, removed, reasons, "generated", short)
     chosen = best_quote(
-        prepared.evidence, wanted=wanted, question=question, language=language, settings=settings
+        prepared.evidence,
+        wanted=wanted,
+        question=question,
+        language=language,
+        settings=settings,
+        drafts=removed,
     )
     if chosen is None:
         return Composed(refusal.text, (), removed, reasons)
@@ -225,6 +238,7 @@ def best_quote(
     question: str,
     language: str = "en",
     settings: ComposeSettings | None = None,
+    drafts: Sequence[str] = (),
 ) -> Evidence | None:
     """The sentence to quote when the model's answer failed, or None.
 
@@ -246,15 +260,31 @@ def best_quote(
         and (
             (e.lexical >= settings.quote_min_lexical
              and topical(question, e.text) >= settings.quote_min_lexical)
-            # Meaning stands in for words across languages, and where the quote holds the very
-            # kind of fact asked for (a date for "when"). Otherwise a sentence close in meaning
-            # that lacks the question's words is about the topic, not an answer ("All enquiries
-            # go to the Service Desk." for "What is the Service Desk's e-mail address?").
+            # Meaning stands in for words across languages, where the quote holds the very kind
+            # of fact asked for (a date for "when"), and where it holds what the model's removed
+            # draft said beyond the question (the model read the answer there but worded it
+            # badly). Otherwise a sentence close in meaning that lacks the question's words is
+            # about the topic, not an answer ("All enquiries go to the Service Desk." for "What
+            # is the Service Desk's e-mail address?").
             or (e.dense >= settings.quote_min_dense
-                and (e.language != language or wanted in TYPED_KINDS))
+                and (e.language != language or wanted in TYPED_KINDS
+                     or any(_agrees(d, question, e.text) for d in drafts)))
         )
     ]  # fmt: skip
     return max(candidates, key=lambda e: (e.score, e.lexical)) if candidates else None
+
+
+def _agrees(draft: str, question: str, text: str) -> bool:
+    """True when what draft says beyond the question (its numbers and content words) is all in
+    text, and it says something: "The author reached 53.3 ms." agrees with "You see the
+    latency is about 53.3 ms" for "What latency did the author reach?"."""
+    asked = content_words(question)
+    own_numbers = numbers(draft) - numbers(question)
+    own_words = {w for w in content_words(draft) if not stem_match(w, asked)}
+    if not own_numbers and not own_words:
+        return False
+    vocabulary = content_words(text)
+    return own_numbers <= numbers(text) and all(stem_match(w, vocabulary) for w in own_words)
 
 
 def _words(text: str) -> int:

@@ -361,3 +361,17 @@ def test_a_url_is_one_word_not_a_sentence_to_quote():
 )
 def test_a_named_place_is_a_name_a_location_need_not_be(question, text, ok):
     assert has_answer_type(text, answer_type(question), question) is ok
+
+
+def test_a_quote_close_in_meaning_stands_when_it_holds_what_the_models_draft_said():
+    question = "What latency did the author reach in the example?"
+    quote = ev(1, "You see the latency is about 53.3 ms, the lowest I can get on my laptop.", 0.6,
+               lexical=0.4, dense=0.6)  # fmt: skip
+    asked = {"wanted": answer_type(question), "question": question}
+    assert best_quote([quote], **asked) is None  # the question's words are not there
+    # The model read 53.3 ms there (its sentence failed only on wording): the quote answers.
+    agreeing = ("The author reached 53.3 ms in the example.",)
+    assert best_quote([quote], **asked, drafts=agreeing) == quote
+    # A draft that only restates the question, or says what the quote does not, is no sign.
+    for draft in ("The author reached a latency in the example.", "The author reached 20 ms."):
+        assert best_quote([quote], **asked, drafts=(draft,)) is None
