@@ -38,6 +38,9 @@ NOT_MENTIONED = "the documents do not mention "
 # A quote is offered as the answer: a heading ("Installing the program") is not a sentence that
 # answers anything, and one that only repeats the question's words says nothing new.
 QUOTE_MIN_WORDS = 5
+# … unless it holds the date, number or name asked for: "Author: Klaus Ade Johnstad." answers
+# "Who wrote the section?" (a heading is never a candidate, and it must add to the question).
+QUOTE_MIN_WORDS_FACT = 3
 # Answer kinds a sentence can be checked to hold (a date, a count, a name of a person or place).
 TYPED_KINDS = frozenset({"date", "number", "person", "place"})
 
@@ -252,7 +255,7 @@ def best_quote(
         e
         for e in evidence
         if e.score >= top * 0.75
-        and _words(e.text) >= QUOTE_MIN_WORDS
+        and _words(e.text) >= (QUOTE_MIN_WORDS_FACT if wanted in TYPED_KINDS else QUOTE_MIN_WORDS)
         and adds_to(e.text, question, language=e.language)
         and has_answer_type(e.facts_text, wanted, question)
         and _holds_question_digits(question, e)

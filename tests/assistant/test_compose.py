@@ -375,3 +375,11 @@ def test_a_quote_close_in_meaning_stands_when_it_holds_what_the_models_draft_sai
     # A draft that only restates the question, or says what the quote does not, is no sign.
     for draft in ("The author reached a latency in the example.", "The author reached 20 ms."):
         assert best_quote([quote], **asked, drafts=(draft,)) is None
+
+
+def test_a_short_line_is_quoted_only_when_it_holds_the_fact_asked_for():
+    question = "Who is the author of the section on packages?"
+    line = ev(1, "Author: Klaus Ade Johnstad.", 0.6, lexical=0.5, dense=0.7)
+    assert best_quote([line], wanted=answer_type(question), question=question) == line
+    how = "How are the packages administrated?"
+    assert best_quote([line], wanted=answer_type(how), question=how) is None  # too short
