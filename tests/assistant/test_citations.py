@@ -6,6 +6,8 @@ import pytest
 
 from assistant.citations import (
     Span,
+    Verifier,
+    adds_to,
     check_answer,
     key_terms,
     looks_like_refusal,
@@ -287,3 +289,229 @@ def test_one_paraphrased_question_word_of_several_is_not_off_topic():
         question="How many soldiers reached the border?",
     )  # fmt: skip
     assert not result.kept
+
+
+# -- cases found by the mutation run (scripts/mutation.sh assistant/citations.py) --------------
+
+
+def similarity(scores: dict[str, float], default: float = 0.9):
+    """A fake embedder similarity: the given closeness for each text named, default for others."""
+    return lambda claim, texts: [scores.get(t, default) for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "span", "kept"),
+    [
+        ("Were the sanctions lifted?", "Yes [1].", SANCTIONS, 1),
+        ("Har Erdogan skrivit till Putin?", "Ja [3].", LETTER, 1),
+        # yes or no answers nothing else
+        ("When were the sanctions lifted?", "Yes [1].", SANCTIONS, 0),
+        ("När skrev Erdogan till Putin?", "Ja [3].", LETTER, 0),
+    ],
+)
+def test_yes_or_no_answers_a_yes_no_question_in_its_language(question, answer, span, kept):
+    result = check_answer(answer, [span], language=detect_language(question), question=question)
+    assert len(result.kept) == kept, result.checks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "adds"),
+    [
+        ("Erdogan called the event.", "What did Erdogan call the event?", False),
+        ("It happened in July.", "When did it happen?", True),  # a month the question lacks
+        ("The event was called by Kim.", "Who called the event?", True),  # a name too short
+        # to be a content word
+        ("Yes.", "Was the plane Russian?", True),
+        ("The plane was Russian.", "Was the plane Russian?", False),  # no yes or no in it
+        ("No.", "What did Erdogan call the event?", False),  # not a yes/no question
+        ("Ja.", "Har planet skjutits ned?", True),
+    ],
+)
+def test_adds_to(sentence: str, question: str, adds: bool):
+    assert adds_to(sentence, question, language=detect_language(question)) is adds
+
+
+def test_a_number_the_question_gives_must_be_in_the_cited_text():
+    # every fact of the answer is in the span, but the span says nothing about 2016
+    result = check_answer(
+        "Three men were killed [2].", SPANS, language="en",
+        question="How many men were killed in 2016?",
+    )  # fmt: skip
+    (removed,) = result.removed
+    assert not result.kept and "2016" in removed.reason
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        # a month across languages is still a fact: a wrong one is caught
+        ("Sanktionerna hävdes i juni 2016 [1].", 0),
+        ("Sanktionerna hävdes i juli [1].", 1),  # a month alone is a fact that compares
+    ],
+)
+def test_months_compare_across_languages(answer: str, kept: int):
+    assert len(check_answer(answer, [SANCTIONS], language="sv").kept) == kept
+
+
+OFFER = Span(6, "Erdogan offered to pay compensation to the family.")
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "cited"),
+    [
+        # a marker to a span that does not support the sentence alone is dropped
+        ("The sanctions were lifted in July 2016 [1][2].", "", (1,)),
+        ("Erdogan offered to pay compensation [1][6].", "", (1, 6)),
+        # ... and so is one to a span that is not about the year asked
+        ("Erdogan offered to pay compensation [1][6].", "What did Erdogan offer in 2016?", (1,)),
+    ],
+)
+def test_only_markers_that_support_the_sentence_alone_are_kept(answer, question, cited):
+    result = check_answer(answer, [*SPANS, OFFER], language="en", question=question)
+    (check,) = result.kept
+    assert check.cited == cited and check.sentence == split_answer(answer)[0][0]
+
+
+def test_an_uncited_sentence_keeps_its_text_when_attributed():
+    (check,) = check_answer("The sanctions were lifted in July 2016.", SPANS, language="en").kept
+    assert check.sentence == "The sanctions were lifted in July 2016." and check.cited == (1,)
+
+
+def test_a_sentence_without_a_cited_span_is_never_supported():
+    assert Verifier().is_supported("The sanctions were lifted.", [], language="en") == (
+        False,
+        "no citation",
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        # without a similarity, half of a factless sentence's words must be in the span
+        ("The sanctions ended with an apology quickly [1].", 1),  # 2 of 4
+        ("The sanctions ended very quickly [1].", 0),  # 1 of 3
+    ],
+)
+def test_word_overlap_threshold(answer: str, kept: int):
+    assert len(check_answer(answer, [SANCTIONS], language="en").kept) == kept
+
+
+@pytest.mark.parametrize(
+    ("answer", "closeness", "kept"),
+    [
+        # facts in the span: min_similarity_facts (0.45)
+        ("The sanctions ended in July 2016 [1].", 0.45, 1),
+        ("The sanctions ended in July 2016 [1].", 0.44, 0),
+        # no facts: min_similarity (0.6)
+        ("The penalties ended after an apology [1].", 0.6, 1),
+        ("The penalties ended after an apology [1].", 0.5, 0),
+    ],
+)
+def test_meaning_thresholds_with_a_similarity(answer: str, closeness: float, kept: int):
+    verifier = Verifier(similarity=similarity({SANCTIONS.facts: closeness}))
+    result = check_answer(answer, [SANCTIONS], language="en", verifier=verifier)
+    assert len(result.kept) == kept, result.checks
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "relevance", "kept"),
+    [
+        # three words of its own, one of three question words: judged by closeness (0.65)
+        ("Erdogan apologized for the incident [1].",
+         "How much compensation did Erdogan offer to pay?", 0.64, 0),
+        ("Erdogan apologized for the incident [1].",
+         "How much compensation did Erdogan offer to pay?", 0.65, 1),
+        # a sentence holding half the question's words or more is on its topic already
+        ("Erdogan apologized for the incident [1].", "What did Erdogan offer?", 0.1, 1),
+        ("Erdogan offered compensation after the incident [1].",
+         "How much compensation did Erdogan offer to pay?", 0.1, 1),
+        # a short fact answer (months and numbers do not count as words) is not judged
+        ("Erdogan apologized in July [1].",
+         "How much compensation did Erdogan offer to pay?", 0.1, 1),
+    ],
+)  # fmt: skip
+def test_a_true_sentence_must_be_close_to_the_question(answer, question, relevance, kept):
+    verifier = Verifier(similarity=similarity({question: relevance}))
+    result = check_answer(answer, [SANCTIONS], language="en", question=question, verifier=verifier)
+    assert len(result.kept) == kept, result.checks
+
+
+def test_an_uncited_sentence_goes_to_the_closest_supporting_span():
+    again = Span(7, "In July 2016 the sanctions were lifted after the apology.")
+    answer = "The sanctions were lifted in July 2016."
+    # word overlap ties (both hold every word): the higher number wins
+    assert check_answer(answer, [SANCTIONS, again], language="en").kept[0].cited == (7,)
+    verifier = Verifier(similarity=similarity({SANCTIONS.facts: 0.8, again.facts: 0.7}))
+    result = check_answer(answer, [SANCTIONS, again], language="en", verifier=verifier)
+    assert result.kept[0].cited == (1,)
+
+
+@pytest.mark.parametrize(
+    ("span", "question", "kept"),
+    [
+        # what the question counts may stand up to NUMBER_WINDOW (4) words from the number
+        ("They said 3 of the downed aircraft were found.", "How many aircraft were lost?", 1),
+        ("They said 3 of the many downed aircraft were found.", "How many aircraft were lost?", 0),
+        ("Aircraft numbering 3 flew over the village.", "How many aircraft did the army use?", 1),
+        # a count question without words of its own has nothing to compare
+        (AIRSTRIKE.text, "How many?", 1),
+    ],
+)
+def test_the_number_window(span: str, question: str, kept: int):
+    result = check_answer("3 [1].", [Span(1, span)], language="en", question=question)
+    assert len(result.kept) == kept, result.checks
+
+
+def test_a_count_must_stand_near_what_a_swedish_question_counts():
+    span = Span(1, "Ett stridsflygplan anföll ställningarna vid floden och dödade tre män och "
+                   "skadade 11.", language="sv")  # fmt: skip
+    for question, kept in [("Hur många flygplan deltog i anfallet?", 0),
+                           ("Hur många män dödades vid floden?", 1)]:  # fmt: skip
+        assert len(check_answer("3 [1].", [span], language="sv", question=question).kept) == kept
+
+
+def test_four_words_in_another_language_are_enough_to_tell():
+    span = Span(1, "Die Karten kosten vierzig Euro.", language="de")
+    result = check_answer(
+        "Die Karten kosten vierzig [1].", [span], language="en",
+        question="How much do the tickets cost?",
+    )  # fmt: skip
+    assert not result.kept and "another language" in result.removed[0].reason
+
+
+TIMER_QUESTION = (
+    "Which timer source keeps the sequencer stable when recording audio and midi through "
+    "external hardware?"
+)
+
+
+@pytest.mark.parametrize(
+    ("span", "kept"),
+    [
+        # the answer repeats ten question words; at most 30% may be absent from the span
+        ("Choose the system timer source to keep the sequencer stable while recording audio.", 1),
+        ("Choose the system timer source to keep the sequencer stable while recording.", 0),
+    ],
+)
+def test_off_topic_share_is_at_most_three_in_ten(span: str, kept: int):
+    answer = (
+        "The system timer source keeps the sequencer stable when recording audio and midi "
+        "through external hardware [1]."
+    )
+    result = check_answer(answer, [Span(1, span)], language="en", question=TIMER_QUESTION)
+    assert len(result.kept) == kept, result.checks
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "[n]" copied from the instructions is no citation, in either case
+        ("A [n]. B [N] [1].", [("A.", ()), ("B.", (1,))]),
+        # a marker the splitter leaves on its own belongs to the sentence before it
+        ("A.\n\n([2])\n\nB [3].", [("A.", (2,)), ("B.", (3,))]),
+        # ... and is dropped when no sentence came before it
+        ("[1]. The sanctions were lifted.", [("The sanctions were lifted.", ())]),
+    ],
+)
+def test_split_answer_markers_out_of_place(text: str, expected):
+    assert split_answer(text) == expected
