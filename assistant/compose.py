@@ -207,10 +207,12 @@ def other_source(
     if wanted not in {"date", "number"} or not cited:
         return None
     documents = {e.doc_id for e in cited}
+    said = {" ".join(e.text.split()) for e in cited}
     top = max(e.score for e in cited)
     for e in evidence:
         if (
             e.doc_id not in documents
+            and " ".join(e.text.split()) not in said  # the same sentence in two documents
             and e.score >= top * settings.other_source_share
             and e.lexical >= settings.other_min_lexical
             and has_answer_type(e.facts_text, wanted, question)
@@ -259,7 +261,7 @@ def best_quote(
         and adds_to(e.text, question, language=e.language)
         and has_answer_type(e.facts_text, wanted, question)
         and _holds_question_digits(question, e)
-        and _holds_question_names(question, e, language)
+        and _holds_question_names(question, e, language, evidence)
         and (
             (e.lexical >= settings.quote_min_lexical
              and topical(question, e.text) >= settings.quote_min_lexical)
@@ -295,16 +297,29 @@ def _words(text: str) -> int:
     return sum(1 for w in text.split() if WORD_RE.search(w))
 
 
-def _holds_question_names(question: str, e: Evidence, language: str) -> bool:
+def _holds_question_names(
+    question: str, e: Evidence, language: str, evidence: Sequence[Evidence] = ()
+) -> bool:
     """The quote or where it stands (its document's title, its heading, its passage) names what
     the question names: "4.4 students per computer" in a passage about all schools is no answer
-    to "How many students does school X have?". Names are spelled differently across languages:
-    only same-language quotes are held to it."""
+    to "How many students does school X have?".
+
+    Names are spelled differently across languages ("Turkiet"/"Turkey"): a quote in another
+    language is held only to the names that some evidence in its language spells as the
+    question does ("Oslo").
+    """
+    names = key_terms(question).names
     if e.language != language:
-        return True
+        spelled = {
+            fold(w)
+            for other in evidence
+            if other.language == e.language
+            for w in WORD_RE.findall(f"{other.text} {other.context}")
+        }
+        names = frozenset(n for n in names if n in spelled)
     span = e.span()
     vocabulary = {fold(w) for w in WORD_RE.findall(f"{span.text} {span.title} {span.passage}")}
-    return all(stem_match(n, vocabulary) for n in key_terms(question).names)
+    return all(stem_match(n, vocabulary) for n in names)
 
 
 def _holds_question_digits(question: str, e: Evidence) -> bool:

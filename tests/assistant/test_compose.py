@@ -383,3 +383,26 @@ def test_a_short_line_is_quoted_only_when_it_holds_the_fact_asked_for():
     assert best_quote([line], wanted=answer_type(question), question=question) == line
     how = "How are the packages administrated?"
     assert best_quote([line], wanted=answer_type(how), question=how) is None  # too short
+
+
+def test_the_same_sentence_in_another_document_is_not_another_source():
+    first = ev(1, "The school has over 50 computers in use.", 0.6, lexical=0.6)
+    copy = replace(first, n=2, doc_id="other", source="/docs/other.txt")
+    p = prepared("How many computers does the school have?", [first, copy])
+    c = compose(p, "The school has over 50 computers [1].")
+    assert c.mode == "generated" and len(c.citations) == 1, c.text
+
+
+def test_a_quote_in_another_language_must_name_what_its_language_spells_alike():
+    question = "Hur många skolor i Oslo använder systemet?"
+    other = ev(1, "Today the system comes with over 50 school-relevant programs.", 0.6,
+               lexical=0.3, dense=0.7)  # fmt: skip
+    oslo = ev(2, "The department in Oslo supports the client machines.", 0.5, lexical=0.3,
+              dense=0.5)  # fmt: skip
+    asked = {"wanted": answer_type(question, "sv"), "question": question, "language": "sv"}
+    # "Oslo" is spelled so in the English evidence: a quote without it is about something else.
+    assert best_quote([other, oslo], **asked) is None
+    # A name no English evidence spells as the question does may be a translation ("Turkiet").
+    turkiet = "Hur många plan sköt Turkiet ned?"
+    planes = ev(1, "Turkey shot down two planes in 2015 over the border.", 0.6, dense=0.7)
+    assert best_quote([planes], wanted="number", question=turkiet, language="sv") == planes
