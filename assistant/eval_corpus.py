@@ -129,6 +129,15 @@ def corpus_assistant(docs: Path, base: Assistant) -> tuple[Assistant, Corpus]:
     )
     assistant = Assistant(own, llm=base.llm, embedder=base.embedder)
     report = assistant.ingest([docs])
+    # The key names files relative to the corpus, so the same corpus at another path (a second
+    # clone, a copy) finds this store: its documents from the old path would then be retrieved
+    # twice. The store holds exactly the corpus's files.
+    from index.ingest import expand_paths
+
+    files = {str(path.resolve()) for path in expand_paths([docs])[0]}
+    for stale in assistant.store.documents():
+        if str(Path(stale.source).resolve()) not in files:
+            assistant.remove(stale.doc_id)
     if report.failed:
         failed = "; ".join(f"{path}: {reason}" for path, reason in report.failed)
         raise ConfigError(

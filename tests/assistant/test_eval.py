@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import re
 from pathlib import Path
 from typing import Any
@@ -436,7 +437,7 @@ def test_docs_indexes_into_its_own_cached_store_and_leaves_the_index_alone(
     docs.mkdir()
     (docs / "policy.txt").write_text("The sanctions were lifted in July 2016 by the board.\n")
     path = write_lines(tmp_path / "questions.jsonl", GOOD | {"sources": ["policy"]})
-    scripted_llm.use({"Question: When were the sanctions lifted?": [ANSWER, ANSWER]})  # 2 runs
+    scripted_llm.use({"Question: When were the sanctions lifted?": [ANSWER, ANSWER, ANSWER]})  # 3 runs
 
     first = evaluate(path, assistant=assistant, docs=docs, out=tmp_path / "r.jsonl",
                      progress=False)  # fmt: skip
@@ -453,6 +454,11 @@ def test_docs_indexes_into_its_own_cached_store_and_leaves_the_index_alone(
     second = evaluate(path, assistant=assistant, docs=docs, progress=False)
     assert second["corpus"]["key"] == corpus["key"]
     assert (second["corpus"]["indexed"], second["corpus"]["unchanged"]) == (0, 1)  # no re-embed
+    # The same corpus at another path shares the store, and replaces the old path's documents.
+    moved = tmp_path / "copy-of-handbook"
+    shutil.copytree(docs, moved)
+    third = evaluate(path, assistant=assistant, docs=moved, progress=False)
+    assert third["corpus"]["key"] == corpus["key"] and third["corpus"]["documents"] == 1
     (docs / "policy.txt").write_text("The sanctions were lifted in July 2016 by the council.\n")
     assert corpus_key(docs, assistant.settings) != corpus["key"]  # new content, new store
 
