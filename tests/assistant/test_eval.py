@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -437,7 +437,7 @@ def test_docs_indexes_into_its_own_cached_store_and_leaves_the_index_alone(
     docs.mkdir()
     (docs / "policy.txt").write_text("The sanctions were lifted in July 2016 by the board.\n")
     path = write_lines(tmp_path / "questions.jsonl", GOOD | {"sources": ["policy"]})
-    scripted_llm.use({"Question: When were the sanctions lifted?": [ANSWER, ANSWER, ANSWER]})  # 3 runs
+    scripted_llm.use({"Question: When were the sanctions lifted?": [ANSWER] * 3})  # 3 runs
 
     first = evaluate(path, assistant=assistant, docs=docs, out=tmp_path / "r.jsonl",
                      progress=False)  # fmt: skip
