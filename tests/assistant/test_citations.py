@@ -515,3 +515,10 @@ def test_off_topic_share_is_at_most_three_in_ten(span: str, kept: int):
 )
 def test_split_answer_markers_out_of_place(text: str, expected):
     assert split_answer(text) == expected
+
+
+def test_a_sentence_may_join_the_facts_of_the_spans_it_cites():
+    # neither span holds both names: together they do, and both markers stay
+    talks = [Span(1, "Talks were held in Ankara in March."), Span(2, "Putin attended the talks.")]
+    (check,) = check_answer("Putin held talks in Ankara [1][2].", talks, language="en").kept
+    assert check.cited == (1, 2)

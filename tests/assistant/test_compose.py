@@ -6,7 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.compose import answerability, best_quote, compose, topical, unmentioned
+from assistant.compose import (
+    ComposeSettings,
+    answerability,
+    best_quote,
+    compose,
+    other_source,
+    topical,
+    unmentioned,
+)
 from assistant.evidence import Evidence
 from assistant.schema import Prepared
 from assistant.settings import REFUSALS
@@ -406,3 +414,232 @@ def test_a_quote_in_another_language_must_name_what_its_language_spells_alike():
     turkiet = "Hur många plan sköt Turkiet ned?"
     planes = ev(1, "Turkey shot down two planes in 2015 over the border.", 0.6, dense=0.7)
     assert best_quote([planes], wanted="number", question=turkiet, language="sv") == planes
+
+
+# -- cases found by the mutation run (scripts/mutation.sh assistant/compose.py) ----------------
+
+
+def test_the_refusal_gate_counts_resolved_dates_and_its_threshold_admits():
+    letter = ev(1, "Erdogan wrote to Putin last year.", 0.34, notes=(("last year", "2016"),))
+    assert answerability("What did Erdogan write in 2016?", [letter], 0.34) is None
+    assert answerability("What did Erdogan write in 2015?", [letter], 0.34) is not None
+    # a name opening the second text is found too
+    assert unmentioned("How big is Bergen?", ["The office is in Oslo.", "Bergen has more."]) == []
+
+
+LIFTED = "The sanctions were eventually lifted in July 2016."
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "lexical", "mode"),
+    [
+        # strong_evidence (0.45) and every term of the question (lexical ≥ 0.99)
+        (LIFTED, 0.45, 0.99, "quoted"),
+        (LIFTED, 0.45, 1.0, "quoted"),
+        (LIFTED, 0.44, 1.0, "refused"),
+        (LIFTED, 0.45, 0.98, "refused"),
+        # no date for "when": the refusal stands
+        ("The sanctions were eventually lifted after the apology.", 0.6, 1.0, "refused"),
+    ],
+)
+def test_a_model_refusal_gives_way_to_strong_evidence(text, score, lexical, mode):
+    e = ev(1, text, score, lexical=lexical)
+    c = compose(prepared("When were the sanctions lifted?", [e]), REFUSAL_EN)
+    assert c.mode == mode
+    if mode == "quoted":
+        assert c.text == f'Answer: July 2016. The documents say: "{LIFTED}" [1]'
+        assert c.short == "July 2016" and c.citations[0].quote == LIFTED
+
+
+def test_a_checked_sentence_without_the_kind_of_fact_asked_for_is_removed_with_its_reason():
+    e = ev(1, "The sanctions were eventually lifted in July 2016, when Erdogan apologized for "
+              "the incident.", 0.6, lexical=0.8)  # fmt: skip
+    draft = "Erdogan apologized for the incident [1]. The sanctions were lifted in July 2016 [1]."
+    c = compose(prepared("When were the sanctions lifted?", [e]), draft)
+    assert c.mode == "generated" and c.text == "The sanctions were lifted in July 2016 [1]."
+    assert c.removed == ("Erdogan apologized for the incident.",)
+    assert c.reasons == ("gives no date",)
+
+
+def test_the_draft_is_checked_against_the_question():
+    # every name is in the evidence; only the question shows the evidence is not about it
+    e = ev(1, "He also confirmed that Russian President Vladimir Putin called Turkey's president "
+              "Recep Erdogan shortly after the event to apologize.", 0.6, lexical=0.6,
+           dense=0.3)  # fmt: skip
+    draft = "The Russian ambassador to Turkey was Recep Erdogan [1]."
+    c = compose(prepared("What happened to the Russian ambassador to Turkey?", [e]), draft)
+    assert c.mode != "generated" and c.removed == (draft.replace(" [1]", ""),)
+    assert c.reasons and c.reasons[0].startswith("the cited text is not about")
+
+
+@pytest.mark.parametrize(
+    ("draft", "text"),
+    [
+        # a sentence that needs both sources keeps both markers, written together
+        ("The sanctions were lifted in July 2016 when Erdogan apologized [1][2].",
+         "The sanctions were lifted in July 2016 when Erdogan apologized [1][2]."),
+        # two words of a language are an answer; fewer get the answer lead
+        ("In July 2016 [1].", "In July 2016 [1]."),
+        ("July 2016 [1].", "Answer: July 2016 [1]."),
+        # the marker goes before the sentence's end, which it gets if it had none
+        ("The sanctions were lifted in July 2016 [1]",
+         "The sanctions were lifted in July 2016 [1]."),
+        ("The sanctions were lifted in July 2016 [1] .",
+         "The sanctions were lifted in July 2016 [1]."),
+    ],
+)  # fmt: skip
+def test_the_generated_answer_text(draft: str, text: str):
+    lifted = ev(1, "The sanctions were lifted in July 2016.", 0.6, lexical=0.8)
+    apology = ev(2, "Erdogan apologized for the incident.", 0.5, lexical=0.4)
+    c = compose(prepared("When were the sanctions lifted?", [lifted, apology]), draft)
+    assert c.mode == "generated" and c.text == text
+
+
+def test_citations_carry_everything_about_their_evidence():
+    e = Evidence(
+        n=3, doc_id="d", source="/docs/sanctions.txt", title="Sanctions", date="2017-03",
+        language="en", text=LIFTED, start=120, end=120 + len(LIFTED), score=0.6, dense=0.6,
+        lexical=0.8, context=f"Trade resumed. {LIFTED}", context_start=105,
+    )  # fmt: skip
+    p = prepared("When were the sanctions lifted?", [e])
+    generated = compose(p, "The sanctions were lifted in July 2016 [3].").citations
+    quoted = compose(p, "The sanctions were lifted in 1999 [3].").citations
+    expected = (1, e.source, e.title, e.date, e.language, e.text, e.start, e.end, e.score,
+                e.context, e.context_start)  # fmt: skip
+    for (c,) in (generated, quoted):
+        assert (c.n, c.source, c.title, c.date, c.language, c.quote, c.start, c.end, c.score,
+                c.context, c.context_start) == expected  # fmt: skip
+
+
+AL_BAB_EN = ev(1, "A warplane struck near al-Bab, killing three men.", 0.6, lexical=0.6)
+SOLDIERS_SV = Evidence(
+    n=2, doc_id="sv-doc", source="/docs/sv.txt", title=None, date="2017-03", language="sv",
+    text="I februari i år dödas flera turkiska soldater.", start=0, end=46, score=0.55,
+    dense=0.5, lexical=0.6, notes=(("I februari i år", "februari 2017"),),
+)  # fmt: skip
+OTHER_SV = 'flera turkiska soldater." (februari 2017) [2]'
+
+
+def test_the_other_source_in_a_quote_and_in_the_question_language():
+    quoted = compose(prepared("How many soldiers were killed near al-Bab?",
+                              [AL_BAB_EN, SOLDIERS_SV]), "Soldiers died [1].")  # fmt: skip
+    assert quoted.mode == "quoted" and quoted.text.endswith(OTHER_SV)
+    assert [c.quote for c in quoted.citations] == [AL_BAB_EN.text, SOLDIERS_SV.text]
+    swedish = compose(prepared("Hur många soldater dödades vid al-Bab?", [AL_BAB_EN, SOLDIERS_SV],
+                               "sv"), "Tre män dödades vid al-Bab [1].")  # fmt: skip
+    assert swedish.text == ('Tre män dödades vid al-Bab [1]. En annan källa skriver: "I februari '
+                            f'i år dödas {OTHER_SV}')  # fmt: skip
+    phone = compose(prepared("När talade presidenterna i telefon?", [PHONE], "sv"),
+                    "Presidenterna talade i telefon [1].")  # fmt: skip
+    assert phone.text.startswith('Svar: 29 juni 2016. Dokumenten säger: "Två dagar senare')
+
+
+def test_compose_uses_the_settings_it_is_given():
+    p = prepared("How many soldiers were killed near al-Bab?", [AL_BAB_EN, SOLDIERS_SV])
+    strict = ComposeSettings(other_source_share=0.95)
+    assert "Another source" in compose(p, "Three men were killed near al-Bab [1].").text
+    assert "Another source" not in compose(p, "Three men were killed near al-Bab [1].",
+                                           settings=strict).text  # fmt: skip
+    assert "Another source" in compose(p, "Soldiers died [1].").text
+    assert "Another source" not in compose(p, "Soldiers died [1].", settings=strict).text
+    offer = ev(1, "Erdogan offered to pay compensation to the family.", 0.6, lexical=0.6)
+    q, draft = prepared("What did Erdogan offer to pay?", [offer]), "Erdogan paid 5 million [1]."
+    assert compose(q, draft).mode == "quoted"
+    assert compose(q, draft, settings=ComposeSettings(quote_min_lexical=0.7)).mode == "refused"
+
+
+TOP_DATE = ev(1, "It happened on 3 May 2004.", 0.5, lexical=0.6)
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "lexical", "shown"),
+    [
+        # at least other_source_share (0.8) of the cited score and other_min_lexical (0.35)
+        ("It happened on 4 May 2004.", 0.4, 0.35, True),
+        ("It happened on 4 May 2004.", 0.39, 0.35, False),
+        ("It happened on 4 May 2004.", 0.4, 0.34, False),
+        # it must give the kind of fact asked for
+        ("It happened later that spring.", 0.5, 0.6, False),
+    ],
+)
+def test_other_source_thresholds(text: str, score: float, lexical: float, shown: bool):
+    other = replace(ev(2, text, score, lexical=lexical), doc_id="other")
+    found = other_source([TOP_DATE], [TOP_DATE, other], "date", "When did it happen?")
+    assert (found == other) is shown
+
+
+OFFER = "What did Erdogan offer to pay?"
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "quoted"),
+    [
+        ("What did Erdogan offer?", [], None),
+        # candidates score at least 0.75 of the best evidence, even when the best is no quote
+        (OFFER, [ev(1, "Erdogan offered to pay.", 1.0, lexical=0.9),
+                 ev(2, "Erdogan offered to pay compensation to the family.", 0.75, lexical=0.9)],
+         2),
+        (OFFER, [ev(1, "Erdogan offered to pay.", 1.0, lexical=0.9),
+                 ev(2, "Erdogan offered to pay compensation to the family.", 0.74, lexical=0.9)],
+         None),
+        # QUOTE_MIN_WORDS (5); QUOTE_MIN_WORDS_FACT (3) when it holds the fact asked for
+        (OFFER, [ev(1, "Erdogan offered to pay compensation.", 0.6, lexical=0.9)], 1),
+        (OFFER, [ev(1, "Erdogan offered compensation money.", 0.6, lexical=0.9)], None),
+        (OFFER, [ev(1, "Erdogan offered compensation.", 0.6, lexical=0.9)], None),
+        ("Who wrote the section on packages?",
+         [ev(1, "Author: Klaus Johnstad.", 0.6, lexical=0.5, dense=0.7)], 1),
+        # the question's own number is no count, and the year it asks about must be there
+        ("How many of the 30 tourists came back?",
+         [ev(1, "Of the 30 tourists nobody came back home.", 0.6, lexical=0.8)], None),
+        ("How many of the 30 tourists came back?",
+         [ev(1, "Of the 30 tourists only 12 came back home.", 0.6, lexical=0.8)], 1),
+        ("What did the council decide in 2017?",
+         [ev(1, "The council decided to close the school in 2016.", 0.6, lexical=0.8)], None),
+        ("What did the council decide in 2017?",
+         [ev(1, "The council decided to close the school in 2017.", 0.6, lexical=0.8)], 1),
+        # half of the question's words other than names (quote_min_lexical, 0.5) is enough
+        ("What did the council close?",
+         [ev(1, "The board closed two schools last spring.", 0.6, lexical=0.5, dense=0.2)], 1),
+        ("What did the council close?",
+         [ev(1, "The board shut two more schools last spring.", 0.6, lexical=0.5, dense=0.2)],
+         None),
+        # in another language meaning decides: quote_min_dense (0.5) is enough
+        ("What did Putin call the downing of the jet?",
+         [ev(1, SWEDISH_STAB, 0.45, language="sv", lexical=0.2, dense=0.5)], 1),
+        # between equal scores the one holding more of the question's terms
+        (OFFER, [ev(1, "Erdogan offered to pay compensation to the family.", 0.6, lexical=0.6),
+                 ev(2, "Erdogan offered to pay compensation to his family.", 0.6, lexical=0.8)],
+         2),
+    ],
+)  # fmt: skip
+def test_best_quote(question: str, evidence: list[Evidence], quoted: int | None):
+    chosen = best_quote(evidence, wanted=answer_type(question), question=question)
+    assert (chosen.n if chosen else None) == quoted
+
+
+@pytest.mark.parametrize(
+    ("draft", "mode"),
+    [
+        # the removed draft says what the quote says beyond the question: the quote stands
+        ("The author reached 53.3 ms on his laptop [1].", "quoted"),
+        ("The author reached 53.3 ms on his desktop [1].", "refused"),
+    ],
+)
+def test_the_removed_draft_reaches_the_quote_gate(draft: str, mode: str):
+    question = "What latency did the author reach in the example?"
+    quote = ev(1, "You see the latency is about 53.3 ms, the lowest I can get on my laptop.", 0.6,
+               lexical=0.4, dense=0.6)  # fmt: skip
+    assert compose(prepared(question, [quote]), draft).mode == mode
+
+
+def test_the_quote_gate_knows_the_question_language_and_kind():
+    # same language, no fact type asked: closeness in meaning alone is no answer
+    question = "Vad gör supporten med ärendena?"
+    e = ev(1, "Alla ärenden skickas vidare till kommunens centrala kontor varje vecka.", 0.6,
+           language="sv", lexical=0.2, dense=0.7)  # fmt: skip
+    assert compose(prepared(question, [e], "sv"), "Supporten svarar snabbt [1].").mode == "refused"
+    # "when" without a date in the evidence: nothing to quote, however close
+    undated = ev(1, "The sanctions were eventually lifted after Erdogan apologized.", 0.6,
+                 lexical=1.0, dense=0.9)  # fmt: skip
+    p = prepared("When were the sanctions lifted?", [undated])
+    assert compose(p, "The sanctions were lifted in 1999 [1].").mode == "refused"
