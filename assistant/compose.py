@@ -304,7 +304,7 @@ def _holds_question_names(
     the question names: "4.4 students per computer" in a passage about all schools is no answer
     to "How many students does school X have?".
 
-    Names are spelled differently across languages ("Turkiet"/"Turkey"): a quote in another
+    Names are spelled differently across languages ("Sverige"/"Sweden"): a quote in another
     language is held only to the names that some evidence in its language spells as the
     question does ("Oslo").
     """
