@@ -38,7 +38,7 @@ NOT_MENTIONED = "the documents do not mention "
 # A quote is offered as the answer: a heading ("Installing the program") is not a sentence that
 # answers anything, and one that only repeats the question's words says nothing new.
 QUOTE_MIN_WORDS = 5
-# … unless it holds the date, number or name asked for: "Author: Klaus Ade Johnstad." answers
+# … unless it holds the date, number or name asked for: "Author: Jane Doe." answers
 # "Who wrote the section?" (a heading is never a candidate, and it must add to the question).
 QUOTE_MIN_WORDS_FACT = 3
 # Answer kinds a sentence can be checked to hold (a date, a count, a name of a person or place).
@@ -269,8 +269,8 @@ def best_quote(
             # of fact asked for (a date for "when"), and where it holds what the model's removed
             # draft said beyond the question (the model read the answer there but worded it
             # badly). Otherwise a sentence close in meaning that lacks the question's words is
-            # about the topic, not an answer ("All enquiries go to the Service Desk." for "What
-            # is the Service Desk's e-mail address?").
+            # about the topic, not an answer ("All enquiries go to the help desk." for "What
+            # is the help desk's e-mail address?").
             or (e.dense >= settings.quote_min_dense
                 and (e.language != language or wanted in TYPED_KINDS
                      or any(_agrees(d, question, e.text) for d in drafts)))
@@ -301,12 +301,12 @@ def _holds_question_names(
     question: str, e: Evidence, language: str, evidence: Sequence[Evidence] = ()
 ) -> bool:
     """The quote or where it stands (its document's title, its heading, its passage) names what
-    the question names: "4.4 students per computer" in a passage about all schools is no answer
+    the question names: "3 students per computer" in a passage about all schools is no answer
     to "How many students does school X have?".
 
     Names are spelled differently across languages ("Sverige"/"Sweden"): a quote in another
     language is held only to the names that some evidence in its language spells as the
-    question does ("Oslo").
+    question does ("Kyoto").
     """
     names = key_terms(question).names
     if e.language != language:

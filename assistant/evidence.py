@@ -251,7 +251,7 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
         for i, (rel_start, rel_end) in enumerate(spans):
             key = (str(meta.get("doc_id")), base + rel_start)
             if i + 1 < len(spans) and leads_in(text, rel_end, spans[i + 1]):
-                rel_end = spans[i + 1][1]  # "… add this line in" + "/etc/security/limits.conf"
+                rel_end = spans[i + 1][1]  # "… add this line in" + "/etc/fstab"
             elif is_heading(text, rel_start, rel_end):
                 heading = text[rel_start:rel_end]
                 continue
