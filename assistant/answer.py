@@ -27,7 +27,7 @@ from assistant.prompts import Prompt
 from assistant.retrieval import HybridRetriever, query_bundle
 from assistant.safety import injected_share, neutralize
 from assistant.schema import Answer, Citation, Prepared, Timings
-from assistant.settings import Settings
+from assistant.settings import REFUSAL_EN, Settings
 from index.chunking import split_sentences
 from index.language import detect_language
 from index.languages import get_language, supported_languages
@@ -104,7 +104,12 @@ class CitedQueryEngine(CustomQueryEngine):
     def messages(self, prepared: Prepared) -> list[ChatMessage]:
         """The chat the LLM sees: fixed system text first, so llama.cpp can reuse its KV cache."""
         lang = get_language(prepared.language)
-        system = self.prompts["answer_system"].render(refusal=lang.refusal)
+        # The system text and the worked example are the same for every question, whatever its
+        # language, so llama.cpp reuses their evaluated state (its prefix cache): with the
+        # question's own refusal sentence in the system text, a question in another language
+        # than the one before re-read 106 of the 163 fixed tokens. A refusal in any language is
+        # recognised (looks_like_refusal), and the user gets the one of the question's language.
+        system = self.prompts["answer_system"].render(refusal=REFUSAL_EN)
         user = self.prompts["answer_user"].render(
             evidence="\n".join(e.prompt_line() for e in prepared.evidence),
             question=neutralize(prepared.standalone),

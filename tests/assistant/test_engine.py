@@ -206,3 +206,18 @@ def test_refusal_sentence_is_one_constant_shared_with_the_prompt():
     prompts = load_prompts(ROOT / "prompts")
     assert REFUSAL_EN in prompts["answer_system"].render(refusal=REFUSAL_EN)
     assert "$refusal" in (ROOT / "prompts" / "answer_system.md").read_text(encoding="utf-8")
+
+
+def test_the_fixed_part_of_the_prompt_is_the_same_in_every_language(make, fake_llm):
+    """llama.cpp reuses the evaluated state of a prompt's longest common prefix: the system
+    text and the worked example must not depend on the question's language."""
+    a = make(
+        "The sanctions were lifted in July 2016 [1].",
+        "Presidenterna möttes i S:t Petersburg [1].",
+    )
+    a.ask("When were the sanctions lifted?")
+    a.ask("Var möttes presidenterna i augusti 2016?")
+    english, swedish = fake_llm.prompts
+    fixed = english[: english.rindex("user: ")]
+    assert swedish.startswith(fixed) and REFUSAL_EN in fixed
+    assert REFUSAL_SV not in swedish
