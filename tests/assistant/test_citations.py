@@ -296,7 +296,12 @@ def test_one_paraphrased_question_word_of_several_is_not_off_topic():
 
 def similarity(scores: dict[str, float], default: float = 0.9):
     """A fake embedder similarity: the given closeness for each text named, default for others."""
-    return lambda claim, texts: [scores.get(t, default) for t in texts]
+
+    def similar(claim: str, texts: list[str]) -> list[float]:
+        assert isinstance(claim, str) and claim, claim  # the sentence is what gets compared
+        return [scores.get(t, default) for t in texts]
+
+    return similar
 
 
 @pytest.mark.parametrize(
@@ -312,6 +317,8 @@ def similarity(scores: dict[str, float], default: float = 0.9):
 def test_yes_or_no_answers_a_yes_no_question_in_its_language(question, answer, span, kept):
     result = check_answer(answer, [span], language=detect_language(question), question=question)
     assert len(result.kept) == kept, result.checks
+    if not kept:
+        assert result.removed[0].reason == "says nothing that can be checked"
 
 
 @pytest.mark.parametrize(
