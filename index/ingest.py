@@ -8,7 +8,7 @@ Chunks are embedded in large batches across documents and written in rounds of a
 record is written (ChunkStore.commit), and a failure drops only the uncommitted round.
 The writes stay on the embedding thread: chromadb's upsert holds the GIL while it runs (a Python
 thread ran at 6% of its speed beside it), so a writer thread cannot overlap it with the embedder's
-Python; one measured 5-15% slower than this (README, Large libraries).
+Python; one was 12% slower at the median of 9 paired runs (README, Large libraries).
 """
 
 from __future__ import annotations
