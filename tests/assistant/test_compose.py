@@ -643,3 +643,32 @@ def test_the_quote_gate_knows_the_question_language_and_kind():
                  lexical=1.0, dense=0.9)  # fmt: skip
     p = prepared("When were the sanctions lifted?", [undated])
     assert compose(p, "The sanctions were lifted in 1999 [1].").mode == "refused"
+
+
+TOURISTS = "How many of the 30 tourists came back?"
+
+
+def test_the_question_s_own_number_is_no_count_anywhere():
+    # a checked sentence, strong evidence after a model refusal, another document's version
+    went = ev(1, "Of the 30 tourists, the families went home early.", 0.6, lexical=0.8)
+    c = compose(prepared(TOURISTS, [went]), "Of the 30 tourists, the families went home [1].")
+    assert c.mode == "refused" and c.reasons == ("gives no number",)
+    nobody = ev(1, "Of the 30 tourists nobody came back home.", 0.6, lexical=1.0)
+    assert compose(prepared(TOURISTS, [nobody]), REFUSAL_EN).mode == "refused"
+    twelve = ev(1, "Of the 30 tourists only 12 came back home.", 0.6, lexical=1.0)
+    assert compose(prepared(TOURISTS, [twelve]), REFUSAL_EN).mode == "quoted"
+    few = replace(ev(2, "Of the 30 tourists few came back.", 0.6, lexical=0.8), doc_id="other")
+    assert other_source([twelve], [twelve, few], "number", TOURISTS) is None
+
+
+def test_strong_evidence_after_a_refusal_is_quoted_in_the_question_language():
+    e = ev(1, "Sanktionerna hävdes i juli 2016 efter ursäkten.", 0.6, language="sv", lexical=1.0)
+    c = compose(prepared("När hävdes sanktionerna?", [e], "sv"), REFUSAL_SV)
+    assert c.text == f'Svar: juli 2016. Dokumenten säger: "{e.text}" [1]'
+
+
+def test_a_quote_may_answer_a_yes_no_question_with_no_in_its_language():
+    question = "Kan man ändra lösenordet?"
+    no = ev(1, "Nej, det går inte att ändra lösenordet.", 0.6, language="sv", lexical=1.0)
+    asked = {"wanted": answer_type(question, "sv"), "question": question, "language": "sv"}
+    assert best_quote([no], **asked) == no
