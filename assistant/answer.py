@@ -32,7 +32,15 @@ from index.chunking import split_sentences
 from index.language import detect_language
 from index.languages import get_language, supported_languages
 
-__all__ = ["Answer", "Citation", "CitedQueryEngine", "Prepared", "Timings"]
+__all__ = [
+    "Answer",
+    "Citation",
+    "CitedQueryEngine",
+    "Prepared",
+    "Timings",
+    "fixed_messages",
+    "warm_up",
+]
 
 
 class CitedQueryEngine(CustomQueryEngine):
@@ -109,20 +117,12 @@ class CitedQueryEngine(CustomQueryEngine):
         # question's own refusal sentence in the system text, a question in another language
         # than the one before re-read 106 of the 163 fixed tokens. A refusal in any language is
         # recognised (looks_like_refusal), and the user gets the one of the question's language.
-        system = self.prompts["answer_system"].render(refusal=REFUSAL_EN)
         user = self.prompts["answer_user"].render(
             evidence="\n".join(e.prompt_line() for e in prepared.evidence),
             question=neutralize(prepared.standalone),
             language_name=lang.name,
         )
-        return [
-            ChatMessage(role=MessageRole.SYSTEM, content=system),
-            ChatMessage(role=MessageRole.USER, content=self.prompts["example_user"].render()),
-            ChatMessage(
-                role=MessageRole.ASSISTANT, content=self.prompts["example_answer"].render()
-            ),
-            ChatMessage(role=MessageRole.USER, content=user),
-        ]
+        return [*fixed_messages(self.prompts), ChatMessage(role=MessageRole.USER, content=user)]
 
     def generate(self, prepared: Prepared) -> Iterator[str]:
         """Stream the LLM's draft answer as text deltas (nothing when the gate refused)."""
@@ -194,6 +194,28 @@ class CitedQueryEngine(CustomQueryEngine):
         """llama-index's query API (`engine.query(...)`): the checked Answer in the metadata."""
         answer = next(item for item in self.run(query_str) if isinstance(item, Answer))
         return Response(response=answer.text, metadata={"answer": answer})
+
+
+def fixed_messages(prompts: dict[str, Prompt]) -> list[ChatMessage]:
+    """The part of every answer prompt that never changes: the system text and a worked example."""
+    return [
+        ChatMessage(
+            role=MessageRole.SYSTEM, content=prompts["answer_system"].render(refusal=REFUSAL_EN)
+        ),
+        ChatMessage(role=MessageRole.USER, content=prompts["example_user"].render()),
+        ChatMessage(role=MessageRole.ASSISTANT, content=prompts["example_answer"].render()),
+    ]
+
+
+def warm_up(llm: LLM, prompts: dict[str, Prompt]) -> None:
+    """Have the LLM read the fixed part of the answer prompt now, before the first question.
+
+    A local llama.cpp model keeps what it last read and re-reads only what differs, so the
+    first question then costs what every later one does. Generates a single token.
+    """
+    llm.chat(
+        [*fixed_messages(prompts), ChatMessage(role=MessageRole.USER, content="")], max_tokens=1
+    )
 
 
 OVERFETCH = 3  # the retriever returns this many times top_k chunks (see _evidence)

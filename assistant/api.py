@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.llms import LLM
 
-from assistant.answer import OVERFETCH, Answer, CitedQueryEngine
+from assistant.answer import OVERFETCH, Answer, CitedQueryEngine, warm_up
 from assistant.chat import (
     HistoryLike,
     TokenCounter,
@@ -33,6 +34,8 @@ from index.store import ChunkStore, StoredDocument
 
 # The values the API returns, for callers (the UI) that name them in type hints.
 __all__ = ["Assistant", "IngestProgress", "IngestReport", "StoredDocument"]
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -60,6 +63,7 @@ class Assistant:
         self._engine: CitedQueryEngine | None = None
         self._count: TokenCounter | None = None
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
 
     # -- lazily loaded models ----------------------------------------------------------------
     @property
@@ -96,6 +100,7 @@ class Assistant:
         with self._lock:
             if self._engine is None:
                 self.store.check_embedder(self._embedder_name())
+                self._start_warm_up()
                 retriever = HybridRetriever(
                     self.store,
                     self.embedder,
@@ -117,6 +122,23 @@ class Assistant:
                     settings=self.settings,
                 )
             return self._engine
+
+    def _start_warm_up(self) -> None:
+        """Load the local LLM and have it read the answer prompt's fixed part on another thread,
+        while this one loads the embedder and retrieves: the first answer after a start then
+        costs about what a warm one does. llama.cpp runs outside the GIL, so the two overlap."""
+        models = self.settings.models
+        if self._llm is not None or models.llm_url or not models.warm_up:
+            return  # a given LLM (tests' fakes) or a server: nothing of ours to warm
+        # Not a daemon: the process waits for it at exit instead of freeing the model under it.
+        self._warming = threading.Thread(target=self._warm_up, name="llm-warm-up")
+        self._warming.start()
+
+    def _warm_up(self) -> None:
+        try:
+            warm_up(self.llm, self.prompts)
+        except Exception:  # the question that needs the model reports the same error
+            log.debug("warming up the LLM failed", exc_info=True)
 
     def count_tokens(self, text: str) -> int:
         """Tokens text takes in the LLM's prompt (the local model's own tokenizer if it has one)."""

@@ -72,6 +72,12 @@ class ModelSettings(BaseModel):
         default_factory=lambda: max(1, os.cpu_count() or 1),
         description="CPU threads for llama.cpp.",
     )
+    warm_up: bool = Field(
+        True,
+        description="Load the local LLM and have it read the answer prompt's fixed part while "
+        "the embedder loads and the first question is retrieved (a first answer about 1-2 s "
+        "sooner after a start). Off: the first question does both itself.",
+    )
     context_window: int = Field(2048, ge=512, description="LLM context window in tokens.")
     max_new_tokens: int = Field(80, ge=8, description="Longest answer the LLM may write.")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="LLM sampling temperature.")

@@ -8,6 +8,7 @@ import pytest
 
 import assistant as package
 from assistant import Answer, Assistant, Settings
+from assistant.answer import warm_up
 from assistant.errors import AssistantError, ConfigError, DocumentError, PromptError
 from assistant.prompts import load_prompts
 from assistant.settings import REFUSALS
@@ -221,3 +222,57 @@ def test_the_fixed_part_of_the_prompt_is_the_same_in_every_language(make, fake_l
     fixed = english[: english.rindex("user: ")]
     assert swedish.startswith(fixed) and REFUSAL_EN in fixed
     assert REFUSAL_SV not in swedish
+
+
+def test_the_warm_up_reads_the_prefix_every_answer_prompt_starts_with(make, fake_llm):
+    """After a start the first answer reuses what the warm-up had the model read."""
+    a = make("", "The sanctions were lifted in July 2016 [1].", "")
+    warm_up(fake_llm, a.prompts)
+    a.ask("When were the sanctions lifted?")
+    warm_up(fake_llm, a.prompts)
+    warm, asked, again = fake_llm.prompts
+    fixed = warm[: warm.rindex("user: ")]
+    assert REFUSAL_EN in fixed and "July 2016" not in fixed
+    assert asked.startswith(fixed) and asked[len(fixed) :].startswith("user: Evidence:")
+    assert again == warm
+
+
+@pytest.fixture
+def local_model(settings, fake_llm, fake_embedder, chroma_client, unique_collection, monkeypatch):
+    """An Assistant that loads its LLM itself, as with the bundled model (here: the fake)."""
+    import assistant.models
+
+    monkeypatch.setattr(assistant.models, "load_llm", lambda _settings: fake_llm)
+
+    def build(settings: Settings = settings) -> Assistant:
+        store = ChunkStore(settings, client=chroma_client, collection=unique_collection)
+        return Assistant(settings, embedder=fake_embedder, store=store)
+
+    return build
+
+
+def test_a_loaded_model_is_warmed_up_while_the_engine_is_built(local_model, fake_llm):
+    fake_llm.queue("", "The sanctions were lifted in July 2016 [1].")
+    a = local_model()
+    a.ensure_seeded()
+    assert a.engine is not None and a._warming is not None
+    a._warming.join(timeout=30)
+    assert len(fake_llm.prompts) == 1 and fake_llm.prompts[0].endswith("user: ")
+    assert a.ask("When were the sanctions lifted?").text.startswith("The sanctions were lifted")
+
+
+@pytest.mark.parametrize(
+    "models",
+    [{"warm_up": False}, {"llm_url": "http://127.0.0.1:9/v1"}],
+    ids=["switched off", "a server"],
+)
+def test_no_warm_up_when_switched_off_or_for_a_server(local_model, fake_llm, settings, models):
+    a = local_model(Settings(data_dir=settings.data_dir, models=models))
+    assert a.engine is not None and a._warming is None
+    assert fake_llm.prompts == []
+
+
+def test_no_warm_up_for_a_given_llm(make, fake_llm):
+    a = make()
+    assert a.engine is not None and a._warming is None
+    assert fake_llm.prompts == []
