@@ -160,3 +160,31 @@ def test_keyword_retriever_skips_stopwords_and_empty_queries(store, notes, setti
     assert keyword.retrieve(query_bundle("what is the")) == []  # only stopwords
     hits = keyword.retrieve(query_bundle("What do the cardamom buns cost?"))
     assert hits and hits[0].node.metadata["name"] == "bakery.txt"
+
+
+def test_a_follow_up_searches_for_the_question_before_it_too(
+    store, notes, settings, fake_embedder, fake_llm
+):
+    """A follow-up the model could not rewrite ("When does it close?") retrieves with the
+    question before it as well; the question itself stays the first line."""
+    ingest([notes], store=store, embedder=fake_embedder, settings=settings)
+    retriever = HybridRetriever(store, fake_embedder, fake_llm, top_k=1)
+    before = "Tell me about the bakery on the corner."
+    bundle = query_bundle("When does it close?", before)
+    assert bundle.query_str.splitlines() == ["When does it close?", before]
+    assert bundle.embedding_strs == ["When does it close?", before]
+    assert query_bundle("When does it close?").embedding_strs == ["When does it close?"]
+    assert retriever.dense.retrieve(bundle)[0].node.metadata["name"] == "bakery.txt"
+
+
+def test_each_retriever_returns_top_k_and_the_dense_one_twice_as_many(
+    store, notes, settings, fake_embedder, fake_llm
+):
+    """top_k bounds what BM25 and the fusion return; dense search over-fetches (2 × top_k) so
+    that hits of removed documents can be dropped and enough remain."""
+    ingest([notes], store=store, embedder=fake_embedder, settings=settings)
+    retriever = HybridRetriever(store, fake_embedder, fake_llm, top_k=1)
+    bundle = query_bundle("Which one closes early and what do the tickets and books cost?")
+    assert len(retriever.keyword.retrieve(bundle)) == 1
+    assert len(retriever.dense.retrieve(bundle)) == 2
+    assert len(retriever.retrieve(bundle)) == 1
