@@ -20,6 +20,37 @@ if ! .venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.versio
     .venv/bin/pip install -q torch==2.13.0
 fi
 
+# llama.cpp, compiled for this machine's CPU, once: llama-cpp-python builds it from source, and
+# the build's instruction set decides how fast the LLM reads prompts. AVX2/FMA always; AVX-512 and
+# VNNI when this CPU has them (read prompts ~1.4 times as fast here, README "Speed"). Not
+# -march=native: that also turns on AMX, whose kernels crashed on this machine's VM. The wheel is
+# kept under a name made of the flags, so a machine with another CPU never reuses it (pip's own
+# cache would: it keys built wheels by version only).
+llama=$(grep -o '"llama-cpp-python==[^"]*"' pyproject.toml | tr -d '"' | head -1)
+cpu=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+has() { [[ $cpu == *" $1 "* ]]; }
+llama_args="-DGGML_NATIVE=OFF"
+if has avx512f && has avx512cd && has avx512bw && has avx512dq && has avx512vl; then
+    llama_args+=" -DGGML_AVX512=ON"
+    has avx512_vnni && llama_args+=" -DGGML_AVX512_VNNI=ON"
+    has avx512_bf16 && llama_args+=" -DGGML_AVX512_BF16=ON"
+    has avx512vbmi && llama_args+=" -DGGML_AVX512_VBMI=ON"
+fi
+if has avx_vnni; then llama_args+=" -DGGML_AVX_VNNI=ON"; fi
+build_key=$(printf '%s %s' "$llama" "$llama_args" | sha256sum | cut -c1-16)
+wheels="${XDG_CACHE_HOME:-$HOME/.cache}/assistant/llama-wheels/$build_key"
+if [[ $(cat .venv/.llama-build 2>/dev/null) != "$build_key" ]]; then
+    if ! compgen -G "$wheels/*.whl" >/dev/null; then
+        say "compiling $llama for this CPU ($llama_args; about 15 minutes on 2 cores, once)"
+        rm -rf "$wheels.partial"
+        CMAKE_ARGS="$llama_args" .venv/bin/pip wheel -q --no-deps --no-cache-dir \
+            -w "$wheels.partial" "$llama"
+        mv "$wheels.partial" "$wheels"
+    fi
+    .venv/bin/pip install -q --no-deps --force-reinstall "$wheels"/*.whl
+    echo "$build_key" >.venv/.llama-build
+fi
+
 # The project, its test extra and its llm-server extra (for `python -m llama_cpp.server`).
 # Skipped when pyproject.toml has not changed since the last successful install (the stamp lives
 # in .venv, so a new venv installs again).
@@ -33,13 +64,11 @@ sys.exit(iu.find_spec("llama_cpp") is None or iu.find_spec("sse_starlette") is N
 PY
 }
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]] || ! installed; then
-    # llama-cpp-python compiles llama.cpp (about 5 minutes on 2 cores) the first time; pip keeps
-    # the built wheel in its cache. GGML_NATIVE=OFF: AVX2/FMA code paths, not -march=native, so
-    # the cached wheel also runs on another machine of the same kind.
-    say "installing the project and its extras (the first time compiles llama-cpp-python, ~5 min)"
+    # llama-cpp-python is installed above, built for this CPU; pip keeps it.
+    say "installing the project and its extras"
     # compat mode puts the repo on sys.path: the tests/assistant folder would otherwise shadow
     # the assistant package when pytest imports test modules.
-    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/pip install -q -e ".[test,llm-server]" --config-settings editable_mode=compat
+    .venv/bin/pip install -q -e ".[test,llm-server]" --config-settings editable_mode=compat
     echo "$want" >"$stamp"
 fi
 
