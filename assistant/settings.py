@@ -75,8 +75,8 @@ class ModelSettings(BaseModel):
     warm_up: bool = Field(
         True,
         description="Load the local LLM and have it read the answer prompt's fixed part while "
-        "the embedder loads and the first question is retrieved (a first answer about 1-2 s "
-        "sooner after a start). Off: the first question does both itself.",
+        "the embedder loads and the first question is retrieved (measured: the first answer "
+        "about 3 s sooner after a start, README 'Speed'). Off: the first question does both.",
     )
     context_window: int = Field(2048, ge=512, description="LLM context window in tokens.")
     max_new_tokens: int = Field(80, ge=8, description="Longest answer the LLM may write.")
