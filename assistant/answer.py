@@ -111,7 +111,7 @@ class CitedQueryEngine(CustomQueryEngine):
 
     def messages(self, prepared: Prepared) -> list[ChatMessage]:
         """The chat the LLM sees: fixed system text first, so llama.cpp can reuse its KV cache."""
-        lang = get_language(prepared.language)
+        lang = get_language(prepared.reply_language)
         # The system text and the worked example are the same for every question, whatever its
         # language, so llama.cpp reuses their evaluated state (its prefix cache): with the
         # question's own refusal sentence in the system text, a question in another language

@@ -113,6 +113,7 @@ class Assistant:
                     relative_cutoff=0.75,
                     dense_weight=self.settings.retrieval.dense_weight,
                     dense_candidates=self.settings.retrieval.dense_candidates,
+                    typed_cutoff=self.settings.retrieval.typed_cutoff,
                 )
                 self._engine = CitedQueryEngine(
                     retriever=retriever,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.citations import (
     CITE_RE,
     CheckResult,
+    SentenceCheck,
     Span,
     Verifier,
     adds_to,
@@ -22,7 +23,7 @@ from assistant.citations import (
 )
 from assistant.evidence import Evidence
 from assistant.schema import Citation, Prepared
-from assistant.short_answer import answer_type, has_answer_type, short_answer
+from assistant.short_answer import TYPED_KINDS, answer_type, has_answer_type, short_answer
 from assistant.text import (
     WORD_RE,
     content_words,
@@ -41,8 +42,6 @@ QUOTE_MIN_WORDS = 5
 # … unless it holds the date, number or name asked for: "Author: Jane Doe." answers
 # "Who wrote the section?" (a heading is never a candidate, and it must add to the question).
 QUOTE_MIN_WORDS_FACT = 3
-# Answer kinds a sentence can be checked to hold (a date, a count, a name of a person or place).
-TYPED_KINDS = frozenset({"date", "number", "person", "place"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +129,11 @@ def compose(
             return _quoted(best, question, language)
         return refusal
     spans = [e.span() for e in prepared.evidence]
+    # The draft is written in the reply language (the evidence's when none is in the question's)
+    # and checked in it; it reaches the user in the question's language (below).
+    reply = prepared.reply_language
     result: CheckResult = (verifier or Verifier()).check(
-        draft, spans, language=language, question=question
+        draft, spans, language=reply, question=question
     )
     # "When ...?" answered without a date, or "How many ...?" without a number, is no answer.
     kept = tuple(c for c in result.kept if has_answer_type(c.sentence, wanted, question))
@@ -140,6 +142,8 @@ def compose(
     ]
     removed = tuple(sentence for sentence, _ in dropped)
     reasons = tuple(reason for _, reason in dropped)
+    if kept and reply != language:
+        return _relayed(kept, by_n, prepared, wanted, removed, reasons, settings)
     if kept:
         numbering: dict[int, int] = {}
         parts = []
@@ -149,15 +153,16 @@ def compose(
             parts.append(f"{body} {marks}{end}")
         used = [by_n[old] for old in numbering]
         text = " ".join(parts)
-        if len(WORD_RE.findall(CITE_RE.sub("", text))) < 2:
-            # A bare "11 [1]." or "2016 [1]." has no words of any language: the answer lead
-            # says it in the question's language.
-            text = f"{lang.short_lead} {text}"
-        text, used = _with_other_source(text, used, prepared, wanted, settings)
-        citations = tuple(_citation(e, i) for i, e in enumerate(used, start=1))
         short = next(
             (a for c in kept if (a := short_answer(c.sentence, question)) is not None), None
         )
+        bare = WORD_RE.findall(CITE_RE.sub("", text))
+        if len(bare) < 2 or (short is not None and bare == WORD_RE.findall(short)):
+            # A bare "11 [1].", "2016 [1]." or "Jane Doe [1]." is in no language: the answer
+            # lead says it in the question's.
+            text = f"{lang.short_lead} {text}"
+        text, used = _with_other_source(text, used, prepared, wanted, settings)
+        citations = tuple(_citation(e, i) for i, e in enumerate(used, start=1))
         return Composed(text, citations, removed, reasons, "generated", short)
     chosen = best_quote(
         prepared.evidence,
@@ -181,13 +186,49 @@ def _quoted(
     prepared: Prepared | None = None,
     wanted: str | None = None,
     settings: ComposeSettings | None = None,
+    *,
+    short: str | None = None,
 ) -> Composed:
-    short = short_answer(e.facts_text, question)
+    short = short or short_answer(e.facts_text, question)
     text, used = _quote(e, language, short), [e]
     if prepared is not None:
         text, used = _with_other_source(text, used, prepared, wanted, settings or ComposeSettings())
     citations = tuple(_citation(u, i) for i, u in enumerate(used, start=1))
     return Composed(text, citations, removed, reasons, "quoted", short)
+
+
+def _relayed(
+    kept: Sequence[SentenceCheck],
+    by_n: dict[int, Evidence],
+    prepared: Prepared,
+    wanted: str | None,
+    removed: tuple[str, ...],
+    reasons: tuple[str, ...],
+    settings: ComposeSettings,
+) -> Composed:
+    """A checked draft in the evidence's language, shown in the question's: the evidence
+    sentence it cites, quoted, after the short answer the draft gives ("Svar: 10.0.2.1.
+    Dokumenten säger: "…" [1]"). The quote is the document's own text, so nothing the user
+    reads is the model's wording in a language they did not ask in."""
+    check = kept[0]
+    cited = by_n[check.cited[0]]
+    short = short_answer(check.sentence, prepared.standalone)
+    if short is not None and wanted == "yesno":
+        # short_answer gives the draft's own "Yes"/"No"; the user gets the question's.
+        lang, draft_lang = get_language(prepared.language), get_language(prepared.reply_language)
+        short = lang.no if short == draft_lang.no else lang.yes
+    composed = _quoted(
+        cited,
+        prepared.standalone,
+        prepared.language,
+        removed,
+        reasons,
+        prepared,
+        wanted,
+        settings,
+        short=short,
+    )
+    return replace(composed, mode="generated")
 
 
 def other_source(

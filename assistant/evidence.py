@@ -20,6 +20,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from assistant.citations import Span
 from assistant.safety import is_instruction, neutralize
+from assistant.short_answer import TYPED_KINDS, answer_type, has_answer_type
 from assistant.text import content_words, key_terms, stem_match, stopwords
 from index.chunking import split_sentences
 
@@ -184,6 +185,12 @@ class EvidenceSelector(BaseNodePostprocessor):
         "and chunk rank); the rest are not shown to the model.",
     )
 
+    typed_cutoff: float = Field(
+        0.5,
+        description="A sentence holding the kind of fact asked for joins the kept ones, when "
+        "none of them holds it, if it scores ≥ best × this (assistant.settings).",
+    )
+
     @classmethod
     def class_name(cls) -> str:
         return "EvidenceSelector"
@@ -223,9 +230,42 @@ class EvidenceSelector(BaseNodePostprocessor):
             scored.append(NodeWithScore(node=node, score=score))
         scored.sort(key=lambda n: n.score or 0.0, reverse=True)
         best = scored[0].score or 0.0
-        return [n for n in scored if (n.score or 0.0) >= best * self.relative_cutoff][
+        kept = [n for n in scored if (n.score or 0.0) >= best * self.relative_cutoff][
             : self.max_sentences
         ]
+        return self._with_typed(kept, scored, variants[0], best)
+
+    def _with_typed(
+        self, kept: list[NodeWithScore], scored: list[NodeWithScore], question: str, best: float
+    ) -> list[NodeWithScore]:
+        """kept, with the best sentence holding the kind of fact asked for when none does.
+
+        A line that holds the answer often shares few words with the question and stands
+        next to the sentence that does ("… a friend of mine played the guitars." /
+        "Guitarist: Jane Doe"); without it the model can only restate the question.
+        """
+        wanted = answer_type(question)
+        if wanted not in TYPED_KINDS:
+            return kept
+
+        def holds(n: NodeWithScore) -> bool:
+            node = n.node
+            resolved = _resolved(node) if isinstance(node, TextNode) else ""
+            return has_answer_type(f"{node.get_content()} {resolved}", wanted, question)
+
+        if any(holds(n) for n in kept):
+            return kept
+        extra = next(
+            (
+                n
+                for n in scored
+                if n not in kept and (n.score or 0.0) >= best * self.typed_cutoff and holds(n)
+            ),
+            None,
+        )
+        if extra is None:
+            return kept
+        return [*kept[: self.max_sentences - 1], extra]
 
 
 def _resolved(node: TextNode) -> str:

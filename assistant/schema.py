@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evidence import Evidence
+from index.languages import supported_languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +106,19 @@ class Prepared:
     refusal_reason: str | None  # set when the evidence cannot answer: skip the LLM
     retrieve_s: float
     started: float
+
+    @property
+    def reply_language(self) -> str:
+        """The language the model is asked to write its draft in.
+
+        The question's, when some evidence is in it. When none is (a Swedish question over
+        English manuals), the best evidence's: a small model asked to answer in one language
+        from evidence in another mostly writes the question back instead of an answer, while
+        it copies facts from evidence in their own language well; the draft is then checked
+        against its spans in that language and shown as a quote with a lead-in in the
+        question's language (assistant.compose).
+        """
+        if not self.evidence or any(e.language == self.language for e in self.evidence):
+            return self.language
+        best = self.evidence[0].language
+        return best if best in supported_languages() else self.language

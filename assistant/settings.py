@@ -107,6 +107,15 @@ class RetrievalSettings(BaseModel):
         description="Evidence sentences embedded per question, the most promising by their "
         "words and their chunk's rank (embedding every retrieved sentence costs seconds).",
     )
+    typed_cutoff: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="When the question asks for a date, number, person or place and no "
+        "sentence shown to the LLM holds one, the best sentence that does joins them if it "
+        "scores at least the best score × this (the answer often stands in a line of its own "
+        "next to the sentence that matches the question: 'Guitarist: …').",
+    )
 
 
 class AnswerSettings(BaseModel):

@@ -16,7 +16,10 @@ from assistant.text import content_words, fold, key_terms, not_names, stem_match
 from index.language import detect_language
 from index.languages import all_languages, get_language, month_number, number_value
 
-__all__ = ["answer_type", "has_answer_type", "short_answer"]
+__all__ = ["TYPED_KINDS", "answer_type", "has_answer_type", "short_answer"]
+
+# Answer kinds a sentence can be checked to hold (a date, a count, a name of a person or place).
+TYPED_KINDS = frozenset({"date", "number", "person", "place"})
 
 # A run of capitalised words, allowing inner hyphens, digits and particles ("Su-24", "al-Hassan").
 _UPPER = "A-ZÀ-ÖØ-Þ"

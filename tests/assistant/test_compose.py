@@ -294,6 +294,12 @@ def test_a_bare_fact_answer_is_led_in_the_question_language():
     e = ev(1, "Elva personer skadades i anfallet.", 0.6, language="sv")
     c = compose(prepared("Hur många skadades?", [e], "sv"), "11 [1].")
     assert c.mode == "generated" and c.text == "Svar: 11 [1]."
+    # a name alone is in no language either; a sentence around it is
+    e = ev(1, "Jane Doe played the guitars on the song.", 0.6)
+    c = compose(prepared("Who played the guitars?", [e]), "Jane Doe [1].")
+    assert c.text == "Answer: Jane Doe [1]." and c.short == "Jane Doe"
+    c = compose(prepared("Who played the guitars?", [e]), "Jane Doe played the guitars [1].")
+    assert c.text == "Jane Doe played the guitars [1]."
 
 
 def test_a_heading_or_a_restated_question_is_never_quoted_as_the_answer():
@@ -672,3 +678,41 @@ def test_a_quote_may_answer_a_yes_no_question_with_no_in_its_language():
     no = ev(1, "Nej, det går inte att ändra lösenordet.", 0.6, language="sv", lexical=1.0)
     asked = {"wanted": answer_type(question, "sv"), "question": question, "language": "sv"}
     assert best_quote([no], **asked) == no
+
+
+COYOTE = ev(1, "Log in with ssh to 10.0.2.1 from inside the network.", 0.6, lexical=0.1)
+
+
+def test_the_draft_is_asked_in_the_evidence_language_when_none_is_in_the_questions():
+    question = "Vilken IP-adress loggar man in på med ssh?"
+    assert prepared(question, [COYOTE], "sv").reply_language == "en"
+    swedish = ev(2, "Man loggar in med ssh.", 0.4, language="sv")
+    assert prepared(question, [COYOTE, swedish], "sv").reply_language == "sv"
+    assert prepared(question, [], "sv").reply_language == "sv"
+    # evidence in a language without a data file: the model is asked in the question's
+    french = ev(1, "Connexion ssh.", 0.6, language="fr")
+    assert prepared(question, [french], "sv").reply_language == "sv"
+
+
+def test_a_draft_in_the_evidence_language_is_shown_as_its_quote_in_the_questions():
+    question = "Vilken IP-adress loggar man in på med ssh?"
+    c = compose(prepared(question, [COYOTE], "sv"), "You log in to 10.0.2.1 with ssh [1].")
+    assert c.mode == "generated" and not c.removed
+    assert c.text == f'Dokumenten säger: "{COYOTE.text}" [1]'
+    assert c.citations[0].quote == COYOTE.text
+    # the same draft is checked in the evidence's language: a number it lacks still fails
+    wrong = compose(prepared(question, [COYOTE], "sv"), "You log in to 10.0.2.9 with ssh [1].")
+    assert wrong.removed == ("You log in to 10.0.2.9 with ssh.",)
+    # the short answer the draft gives leads the quote
+    guitars = ev(1, "The guitars on the song were played by Jane Doe.", 0.6, lexical=0.1)
+    c = compose(prepared("Vem spelade gitarr på låten?", [guitars], "sv"),
+                "Jane Doe played the guitars [1].")  # fmt: skip
+    assert c.text == f'Svar: Jane Doe. Dokumenten säger: "{guitars.text}" [1]'
+    assert c.short == "Jane Doe"
+
+
+def test_a_yes_or_no_in_the_evidence_language_is_given_in_the_questions():
+    e = ev(1, "The recording volume should not be set high.", 0.6, lexical=0.2)
+    c = compose(prepared("Bör inspelningsvolymen ställas in högt?", [e], "sv"),
+                "No, the recording volume should not be set high [1].")  # fmt: skip
+    assert c.text.startswith("Svar: Nej. Dokumenten säger:") and c.short == "Nej"

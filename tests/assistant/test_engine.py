@@ -276,3 +276,27 @@ def test_no_warm_up_for_a_given_llm(make, fake_llm):
     a = make()
     assert a.engine is not None and a._warming is None
     assert fake_llm.prompts == []
+
+
+def test_over_evidence_only_in_another_language_the_model_answers_in_its_language(
+    settings, fake_llm, fake_embedder, chroma_client, unique_collection, tmp_path
+):
+    """A Swedish question over English documents: the model is asked for English (it copies
+    facts well, and writes the question back when asked to translate); the user gets the
+    checked English sentence quoted, led in Swedish."""
+    doc = tmp_path / "router.md"
+    doc.write_text(
+        "# Router\n\nTo reach the router from inside the network, log in with ssh to "
+        "10.0.2.1 as the admin user.\n",
+        encoding="utf-8",
+    )
+    # The hashed fake embedder has no sense across languages: the gate is the real one's.
+    settings = Settings(data_dir=settings.data_dir, retrieval={"min_evidence_score": 0.0})
+    store = ChunkStore(settings, client=chroma_client, collection=unique_collection)
+    a = Assistant(settings, llm=fake_llm, embedder=fake_embedder, store=store)
+    a.ingest([doc])
+    fake_llm.queue("You log in with ssh to 10.0.2.1 [1].")
+    answer = a.ask("Vilken IP-adress loggar man in på med ssh för att nå routern?")
+    assert "Reply in English" in fake_llm.prompts[-1]
+    assert answer.language == "sv" and answer.text.startswith("Dokumenten säger: ")
+    assert "10.0.2.1" in answer.citations[0].quote and not answer.refused

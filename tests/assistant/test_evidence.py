@@ -353,3 +353,30 @@ def test_a_lead_in_introduces_at_most_lead_in_words(words: int, joined: bool):
     text = "Use this command:\n\n" + " ".join(["word"] * words) + "\n\nDone."
     spans = split_sentences(text)
     assert leads_in(text, spans[0][1], spans[1]) is joined
+
+
+GUITARS = (
+    "Here is an example song made with the program, and a friend of mine played the guitars "
+    "on the example song.\n\nGuitarist: Jane Doe.\n\nThe song was mixed at home."
+)
+
+
+def test_a_line_holding_the_kind_of_fact_asked_for_joins_evidence_that_lacks_it(fake_embedder):
+    question = "Who played the guitars on the example song?"
+    # (the hashed fake embedder scores the line 0.33 against the best sentence's 0.87)
+    kept = evidence(fake_embedder, [node(GUITARS)], question, relative_cutoff=0.9, typed_cutoff=0.3)
+    assert [e.text for e in kept][-1] == "Guitarist: Jane Doe." and len(kept) == 2
+    # … only above its own cutoff, and only for a question asking for a date, number or name
+    assert len(evidence(fake_embedder, [node(GUITARS)], question, relative_cutoff=0.9)) == 1
+    assert len(evidence(fake_embedder, [node(GUITARS)], "What was made with the program?",
+                        relative_cutoff=0.9, typed_cutoff=0.3)) == 1  # fmt: skip
+    # the slot is the last one when all are taken
+    full = evidence(fake_embedder, [node(GUITARS)], question, relative_cutoff=0.0,
+                    max_sentences=1, typed_cutoff=0.3)  # fmt: skip
+    assert [e.text for e in full] == ["Guitarist: Jane Doe."]
+    # evidence that holds a name already is left as it is
+    named = node(GUITARS.replace("a friend of mine", "John Roe"))
+    assert "Guitarist" not in " ".join(
+        e.text
+        for e in evidence(fake_embedder, [named], question, relative_cutoff=0.9, typed_cutoff=0.3)
+    )
