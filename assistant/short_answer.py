@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import content_words, fold, key_terms, not_names, stem_match
+from assistant.text import content_words, fold, key_terms, not_names, stem_match, weekdays
 from index.language import detect_language
 from index.languages import all_languages, get_language, month_number, number_value
 
 __all__ = ["TYPED_KINDS", "answer_type", "has_answer_type", "short_answer"]
 
 # Answer kinds a sentence can be checked to hold (a date, a count, a name of a person or place).
-TYPED_KINDS = frozenset({"date", "number", "person", "place"})
+TYPED_KINDS = frozenset({"weekday", "date", "number", "person", "place"})
 
 # A run of capitalised words, allowing inner hyphens, digits and particles ("Su-24", "al-Hassan").
 _UPPER = "A-ZÀ-ÖØ-Þ"
@@ -39,8 +39,8 @@ def _question_language(question: str) -> str:
 
 
 def answer_type(question: str, language: str | None = None) -> str | None:
-    """The kind of answer question asks for ("date", "number", "place", "where", "person", "name",
-    "which", "yesno", "definition", "howto"), or None."""
+    """The kind of answer question asks for ("weekday", "date", "number", "place", "where",
+    "person", "name", "which", "yesno", "definition", "howto"), or None."""
     lang = get_language(language or _question_language(question))
     kind = lang.question_kind(question)
     if kind is None and language is None:
@@ -53,6 +53,11 @@ def _months_in(text: str) -> bool:
     return any(month_number(w) is not None for w in re.findall(r"\w+", text))
 
 
+def _weekdays(text: str) -> list[str]:
+    """The names of days of the week in text, in any supported language, as written."""
+    return [w for w in re.findall(r"\w+", text) if fold(w) in weekdays()]
+
+
 def _vague_count(text: str) -> bool:
     words = {fold(w) for w in re.findall(r"\w+", text)}
     return any(words & lang.vague_counts for lang in all_languages())
@@ -62,6 +67,8 @@ def has_answer_type(text: str, wanted: str | None, question: str = "") -> bool:
     """True if text holds the kind of fact wanted: a date (a year, day or month), a number the
     question does not already hold, or a name (of a person, a place, a thing) the question does
     not already hold."""
+    if wanted == "weekday":
+        return bool(_weekdays(text))
     if wanted == "date":
         return bool(re.search(r"\d", text) or _months_in(text))
     if wanted == "number":
@@ -173,7 +180,9 @@ def short_answer(sentence: str, question: str) -> str | None:
     sentence is a checked answer sentence (or a quoted evidence sentence) without markers.
     """
     wanted = answer_type(question)
-    if wanted == "date":
+    if wanted == "weekday":
+        candidates = _weekdays(sentence)
+    elif wanted == "date":
         candidates = _dates(sentence, question)
     elif wanted == "number":
         candidates = _numbers(sentence, question)

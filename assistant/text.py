@@ -31,6 +31,7 @@ __all__ = [
 # letters: a backticked code name ("`apt-get`") is still just the name.
 WORD_RE = re.compile(r"[^\W\d_](?:[\w'’:-]|[`´](?=\w))*", re.UNICODE)
 NUMBER_RE = re.compile(r"\d+(?:[.,:]\d+)*")
+_NUMERIC_DATE_RE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]((?:1[5-9]|20)\d{2})\b")
 MIN_CONTENT_LETTERS = 4
 
 
@@ -46,9 +47,17 @@ def not_names() -> frozenset[str]:
     return frozenset().union(*(lang.not_names for lang in all_languages())) | stopwords()
 
 
+@cache
+def weekdays() -> frozenset[str]:
+    """Names of the days of the week, in any supported language."""
+    return frozenset().union(*(lang.weekdays for lang in all_languages()))
+
+
 def numbers(text: str) -> set[str]:
     """Numbers in text as digit strings: "1,200" → "1200"; number words too ("forty" → "40")."""
     found = {re.sub(r"[.,:](?=\d{3}\b)", "", m) for m in NUMBER_RE.findall(text)}
+    # A date written with dots or slashes ("01.06.2005", "1/6/2005") holds its year.
+    found |= set(_NUMERIC_DATE_RE.findall(text))
     for word in WORD_RE.findall(fold(text)):
         value = number_value(word)
         if value is not None:
@@ -86,6 +95,10 @@ def key_terms(sentence: str) -> KeyTerms:
     names: set[str] = set()
     for i, word in enumerate(tokens):
         folded = fold(word).strip("'-:")
+        if folded in weekdays():
+            # A day of the week is a fact to check ("on Tuesday"), in any case ("tisdag").
+            names.add(folded)
+            continue
         # "iPhone", "McDonald", "al-Hassan": a capital inside the word marks a name too.
         inner_capital = any(c.isupper() for c in word[1:]) and not word.isupper()
         if not (word[:1].isupper() or inner_capital):

@@ -33,6 +33,7 @@ DEFAULT_LANGUAGE = "en"
 # The kinds of answer a question can ask for, in the order they are tried. "place" is a named
 # place ("In which city …?"), answered by a name; "where" is any location ("in the file menu").
 KINDS = (
+    "weekday",
     "date",
     "number",
     "place",
@@ -76,6 +77,7 @@ class Language:
     affirmative: frozenset[str]
     negative: frozenset[str]
     vague_counts: frozenset[str]
+    weekdays: frozenset[str]  # "On which day of the week …?" is answered by one of these
     pronouns: frozenset[str]
     refusal_cues: tuple[str, ...]
     units: dict[str, int]
@@ -181,6 +183,7 @@ def _load(path: Path) -> Language:
         affirmative=_words(words["affirmative"]),
         negative=_words(words["negative"]),
         vague_counts=_words(words["vague_counts"]),
+        weekdays=_words(words["weekdays"]),
         pronouns=_words(questions.get("pronouns", "")),
         refusal_cues=tuple(fold(c) for c in words.get("refusal_cues", [])),
         units={fold(k): v for k, v in numbers["units"].items()},

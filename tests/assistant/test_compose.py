@@ -316,6 +316,15 @@ def test_a_heading_or_a_restated_question_is_never_quoted_as_the_answer():
         # a modal verb opening a yes/no question is a function word, not a name
         ("Bör inspelningsvolymen ställas in högt?", "Inspelningsvolymen ska inte vara hög."),
         ("Darf man das Passwort ändern?", "Das Passwort kann man ändern."),
+        # question words of every language are function words
+        (
+            "Womit sollten Benutzer ihr Passwort ändern?",
+            "Benutzer ändern ihr Passwort mit dem Werkzeug.",
+        ),
+        ("Whose laptop was stolen?", "The teacher's laptop was stolen."),
+        # a date written with dots or slashes holds its year
+        ("How many students were there per computer in 2005?", "Status 01.06.2005: 8.9 per pc"),
+        ("How many students were there per computer in 2005?", "Status 1/6/2005: 8.9 per pc"),
     ],
 )
 def test_words_that_are_not_missing_names(question: str, text: str):
@@ -326,6 +335,8 @@ def test_a_name_the_documents_lack_is_still_missing():
     assert unmentioned("How much does Moodle cost per year?", ["Platform | It`s learning"]) == [
         "moodle"
     ]
+    # … and a year that is only part of a version number
+    assert unmentioned("What was installed in 2005?", ["Build 2005.1.6 was installed."]) == ["2005"]
 
 
 def test_a_quote_close_in_meaning_but_without_the_questions_words_is_no_answer():
@@ -716,3 +727,28 @@ def test_a_yes_or_no_in_the_evidence_language_is_given_in_the_questions():
     c = compose(prepared("Bör inspelningsvolymen ställas in högt?", [e], "sv"),
                 "No, the recording volume should not be set high [1].")  # fmt: skip
     assert c.text.startswith("Svar: Nej. Dokumenten säger:") and c.short == "Nej"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "On which day of the week did the store open?",
+        "What weekday was the update released?",
+        "Vilken veckodag sköts planet ned?",
+        "På vilken dag i veckan öppnar butiken?",
+        "An welchem Wochentag wurde die Version veröffentlicht?",
+    ],
+)
+def test_a_day_of_the_week_is_asked_for_in_every_language(question: str):
+    assert answer_type(question) == "weekday"
+
+
+def test_a_date_does_not_answer_which_day_of_the_week():
+    question = "Vilken veckodag sköts planet ned?"
+    dated = ev(1, "Planet sköts ned den 24 november 2015 nära gränsen.", 0.7, language="sv",
+               lexical=1.0)  # fmt: skip
+    c = compose(prepared(question, [dated], "sv"), "Planet sköts ned den 24 november 2015 [1].")
+    assert c.mode == "refused" and c.reasons == ("gives no weekday",)
+    day = ev(1, "Planet sköts ned en tisdag nära gränsen.", 0.7, language="sv", lexical=1.0)
+    c = compose(prepared(question, [day], "sv"), "Planet sköts ned en tisdag [1].")
+    assert c.mode == "generated" and c.short == "tisdag"
