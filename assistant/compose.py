@@ -300,7 +300,7 @@ def best_quote(
         if e.score >= top * 0.75
         and _words(e.text) >= (QUOTE_MIN_WORDS_FACT if wanted in TYPED_KINDS else QUOTE_MIN_WORDS)
         and adds_to(e.text, question, language=e.language)
-        and has_answer_type(e.facts_text, wanted, question)
+        and has_answer_type(e.facts_text, wanted, question, passage=e.context or None)
         and _holds_question_digits(question, e)
         and _holds_question_names(question, e, language, evidence)
         and (

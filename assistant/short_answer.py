@@ -63,10 +63,16 @@ def _vague_count(text: str) -> bool:
     return any(words & lang.vague_counts for lang in all_languages())
 
 
-def has_answer_type(text: str, wanted: str | None, question: str = "") -> bool:
+def has_answer_type(
+    text: str, wanted: str | None, question: str = "", *, passage: str | None = None
+) -> bool:
     """True if text holds the kind of fact wanted: a date (a year, day or month), a number the
     question does not already hold, or a name (of a person, a place, a thing) the question does
-    not already hold."""
+    not already hold.
+
+    With the passage text stands in, its capitalised first word counts as a name only when the
+    passage also writes it capitalised inside a sentence ("Thanks to …" opens a sentence; a
+    name recurs as one)."""
     if wanted == "weekday":
         return bool(_weekdays(text))
     if wanted == "date":
@@ -76,10 +82,18 @@ def has_answer_type(text: str, wanted: str | None, question: str = "") -> bool:
     if wanted in {"person", "place", "name"}:
         # A person or a place is a name. Any capitalised word counts here, the first one too:
         # "Jane apologized." names her.
-        return bool(
-            _names(f"- {text}", question) or (wanted == "name" and _code_names(text, question))
-        )
+        names = _names(f"- {text}", question)
+        if passage is not None:
+            first = re.match(r"\W*(\w+)", text)
+            opener = first.group(1) if first else None
+            names = [n for n in names if n != opener or _named_inside(n, passage)]
+        return bool(names or (wanted == "name" and _code_names(text, question)))
     return True
+
+
+def _named_inside(word: str, passage: str) -> bool:
+    """True when passage writes word capitalised after a word or comma, not at a sentence start."""
+    return re.search(rf"(?<=[\w,;]) {re.escape(word)}\b", passage) is not None
 
 
 def _dates(text: str, question: str) -> list[str]:

@@ -752,3 +752,16 @@ def test_a_date_does_not_answer_which_day_of_the_week():
     day = ev(1, "Planet sköts ned en tisdag nära gränsen.", 0.7, language="sv", lexical=1.0)
     c = compose(prepared(question, [day], "sv"), "Planet sköts ned en tisdag [1].")
     assert c.mode == "generated" and c.short == "tisdag"
+
+
+def test_a_sentence_opener_is_a_name_in_a_quote_only_when_its_passage_says_so():
+    question = "In which city is the music store?"
+    thanks = "Thanks to the music store for letting me test this equipment there."
+    e = replace(ev(1, thanks, 0.7, lexical=0.8), context=f"I tested a keyboard. {thanks}")
+    assert best_quote([e], wanted="place", question=question) is None
+    # a name the passage writes inside a sentence too is a name where it opens one
+    oslo = "Oslo has the music store that let me test this equipment."
+    e = replace(ev(1, oslo, 0.7, lexical=0.8), context=f"I live near Oslo. {oslo}")
+    assert best_quote([e], wanted="place", question=question) == e
+    # without a passage any capitalised word counts ("Jane apologized." names her)
+    assert has_answer_type(thanks, "place", question)
