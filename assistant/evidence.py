@@ -206,7 +206,7 @@ class EvidenceSelector(BaseNodePostprocessor):
         variants = [s for s in query_bundle.query_str.split("\n") if s.strip()]
         term_sets = [query_terms(v) for v in variants]
         # Resolved dates count: "last year" in a 2017 article answers a question about 2016.
-        facts = [f"{c.text} {_resolved(c)}" for c in candidates]
+        facts = [_facts(c) for c in candidates]
         lexical = [
             max(_lexical_under_heading(t, f, str(c.metadata.get("heading", ""))) for t in term_sets)
             for f, c in zip(facts, candidates, strict=True)
@@ -249,9 +249,9 @@ class EvidenceSelector(BaseNodePostprocessor):
             return kept
 
         def holds(n: NodeWithScore) -> bool:
-            node = n.node
-            resolved = _resolved(node) if isinstance(node, TextNode) else ""
-            return has_answer_type(f"{node.get_content()} {resolved}", wanted, question)
+            return isinstance(n.node, TextNode) and has_answer_type(
+                _facts(n.node), wanted, question
+            )
 
         if any(holds(n) for n in kept):
             return kept
@@ -266,6 +266,11 @@ class EvidenceSelector(BaseNodePostprocessor):
         if extra is None:
             return kept
         return [*kept[: self.max_sentences - 1], extra]
+
+
+def _facts(node: TextNode) -> str:
+    """A sentence node's text followed by its resolved dates: what it can be said to state."""
+    return f"{node.text} {_resolved(node)}"
 
 
 def _resolved(node: TextNode) -> str:

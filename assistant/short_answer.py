@@ -18,7 +18,8 @@ from index.languages import all_languages, get_language, month_number, number_va
 
 __all__ = ["TYPED_KINDS", "answer_type", "has_answer_type", "short_answer"]
 
-# Answer kinds a sentence can be checked to hold (a date, a count, a name of a person or place).
+# Answer kinds a sentence can be checked to hold (a weekday, a date, a count, a name of a person
+# or place).
 TYPED_KINDS = frozenset({"weekday", "date", "number", "person", "place"})
 
 # A run of capitalised words, allowing inner hyphens, digits and particles ("Su-24", "al-Hassan").
@@ -80,8 +81,8 @@ def has_answer_type(
     if wanted == "number":
         return bool(_numbers(text, question)) or _vague_count(text)
     if wanted in {"person", "place", "name"}:
-        # A person or a place is a name. Any capitalised word counts here, the first one too:
-        # "Jane apologized." names her.
+        # A person or a place is a name. Any capitalised word counts here, the first one too
+        # ("Jane apologized." names her), unless the passage shows it is only a sentence opener.
         names = _names(f"- {text}", question)
         if passage is not None:
             first = re.match(r"\W*(\w+)", text)
