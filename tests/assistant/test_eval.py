@@ -328,7 +328,7 @@ def test_recorder_keeps_the_first_outermost_retrieval():
 # --- the bundled sets: split, over their own corpora, gold answers found in the sources ---------
 
 SETS = sorted(p.stem for p in EVAL.glob("*.corpus"))
-NEW_SETS = ("seeds2", "manuals", "manuals_de")  # written with every gold answer from the sources
+NEW_SETS = ("seeds2", "manuals", "manuals_de", "manuals3")  # every gold answer from the sources
 
 
 def words(text: str) -> str:
@@ -379,6 +379,26 @@ def test_manuals_set_covers_the_issue() -> None:
     assert any(q.lang == "en" and "-x-" in q.id and "-sv-" in q.sources[0] for q in qs)
     german = [q for s in ("dev", "test") for q in load_questions(EVAL / f"manuals_de_{s}.jsonl")]
     assert {q.lang for q in german} >= {"de"}
+
+
+def test_manuals3_set_mixes_languages_kinds_and_cross_language_evidence() -> None:
+    qs = [q for split in ("dev", "test") for q in load_questions(EVAL / f"manuals3_{split}.jsonl")]
+    assert 60 <= len(qs) <= 70 and sum(not q.answerable for q in qs) >= 20
+    assert {q.lang for q in qs} == {"en", "sv", "de"}
+    kinds = {q.id.split("-")[0] for q in qs}
+    assert kinds >= {"number", "date", "name", "code", "howto", "yesno", "def", "unans"}
+
+    # debref-en-…, debref-de-… and man-sv-… documents: "-x-" exactly when the languages differ
+    def doc_lang(source: str) -> str:
+        return "sv" if source.startswith("man-sv-") else source.split("-")[1]
+
+    answerable = [q for q in qs if q.answerable]
+    assert all(len(q.sources) == 1 for q in answerable)
+    assert all(("-x-" in q.id) == (q.lang != doc_lang(q.sources[0])) for q in answerable)
+    assert sum("-x-" in q.id for q in qs) >= 15
+    for lang in ("en", "sv", "de"):  # every language asks about the other two
+        assert {doc_lang(q.sources[0]) for q in answerable if q.lang == lang} == {"en", "sv", "de"}
+    assert all(q.id.startswith("unans-") and not q.answers for q in qs if not q.answerable)
 
 
 def test_split_is_seeded_stratified_and_written_once(tmp_path: Path) -> None:
