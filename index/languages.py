@@ -94,6 +94,11 @@ class Language:
     instruction_answer_labels: tuple[str, ...]
     instruction_source_labels: tuple[str, ...]
     instruction_sentences: tuple[str, ...]
+    # Page boilerplate cues (index/clean.py): regular expressions, and words of address.
+    promotion_cues: tuple[str, ...] = ()
+    navigation_cues: tuple[str, ...] = ()
+    reader_words: frozenset[str] = frozenset()
+    publisher_words: frozenset[str] = frozenset()
     months: dict[str, int] = field(default_factory=dict)  # names and abbreviations
     wide_months: frozenset[str] = frozenset()  # full names only
 
@@ -169,6 +174,7 @@ def _load(path: Path) -> Language:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     words, numbers, questions = data["words"], data["numbers"], data["questions"]
     instructions = data.get("instructions", {})
+    boilerplate = data.get("boilerplate", {})
     code = data["code"]
 
     def patterns(items: list[str]) -> tuple[re.Pattern[str], ...]:
@@ -199,6 +205,10 @@ def _load(path: Path) -> Language:
         instruction_answer_labels=tuple(instructions.get("answer_labels", ())),
         instruction_source_labels=tuple(instructions.get("source_labels", ())),
         instruction_sentences=tuple(instructions.get("sentences", ())),
+        promotion_cues=tuple(boilerplate.get("promotion", ())),
+        navigation_cues=tuple(boilerplate.get("navigation", ())),
+        reader_words=_words(boilerplate.get("reader", "")),
+        publisher_words=_words(boilerplate.get("publisher", "")),
         months=_months(code),
         wide_months=frozenset(_months(code, widths=("wide",))),
     )

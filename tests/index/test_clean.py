@@ -113,9 +113,37 @@ def test_text_without_boilerplate_is_unchanged():
     assert clean_text(text) == text.strip()
 
 
-def test_trailing_menu_words_without_cues_are_dropped():
-    text = "\n\n".join(ARTICLE) + "\n\nOnce\nMonthly\nAnnual\nContinue"
+def test_trailing_menu_words_are_dropped_when_a_cue_says_it_is_a_menu():
+    text = "\n\n".join(ARTICLE) + "\n\nDonate\nOnce\nMonthly\nAnnual\nContinue"
     assert _lines(clean_text(text)) == ARTICLE
+
+
+def test_short_lines_ending_a_manual_are_content():
+    rows = ["Appletalk | Connecting Macs", "SQL server | Supplied (not set up)"]
+    text = "\n\n".join(ARTICLE) + "\n\n" + "\n".join(rows)
+    assert _lines(clean_text(text)) == [*ARTICLE, *rows]
+
+
+def test_menu_words_inside_a_manual_are_content():
+    manual = [
+        "Upon starting the system, you are presented with the character based login screen.",
+        "At the login prompt, you type your username and press the Enter key.",
+        "Type root at the character based login prompt.",
+        "The copyright of each page stays with its authors, as the license says.",
+        "There are six switchable character consoles available on the host.",
+    ]
+    text = "Console basics\n\n" + "\n\n".join(manual) + "\n\nLog in\nSign in\n© 2024"
+    assert _lines(clean_text(text)) == ["Console basics", *manual]
+
+
+def test_a_hard_wrapped_sentence_is_kept_or_dropped_whole():
+    wrapped = (
+        "       Before you can work you open a session by giving your user name and\n"
+        "       password. The program login(1) then starts a shell for you, or a\n"
+        "       graphical session with menus and icons.\n"
+    )
+    text = "INTRO(1)\n\nDESCRIPTION\n" + wrapped + "\n" + "\n\n".join(ARTICLE)
+    assert wrapped.strip() in clean_text(text)
 
 
 def test_single_trailing_byline_is_kept():
@@ -157,6 +185,13 @@ def test_lines_inside_a_block_are_dropped_as_whole_lines():
 )
 def test_promo_score(line, promotional):
     assert (promo_score(line) >= 2) is promotional
+
+
+def test_german_promotions_come_from_the_german_language_file():
+    text = "\n\n".join(
+        [*ARTICLE, "Abonnieren Sie unseren Newsletter", "Unterstützen Sie uns mit einer Spende."]
+    )
+    assert _lines(clean_text(text)) == ARTICLE
 
 
 def test_empty_text():

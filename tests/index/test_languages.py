@@ -22,6 +22,7 @@ def test_every_language_file_loads_with_the_same_keys():
         assert lang.stopwords and lang.units and lang.tens
         assert set(lang.questions) >= set(KINDS), code
         assert len(lang.wide_months) == 12, code
+        assert lang.promotion_cues and lang.navigation_cues and lang.reader_words, code
 
 
 def test_unknown_language_falls_back_to_english():
