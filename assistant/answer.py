@@ -169,6 +169,7 @@ class CitedQueryEngine(CustomQueryEngine):
             removed_reasons=composed.reasons,
             mode=composed.mode,
             short=composed.short,
+            refusal_reason=composed.why if composed.mode == "refused" else None,
         )
 
     def run(

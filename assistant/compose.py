@@ -36,6 +36,12 @@ from assistant.text import (
 from index.languages import get_language
 
 NOT_MENTIONED = "the documents do not mention "
+NO_DOCUMENT = "no document matched the question"
+MODEL_FOUND_NONE = "the model found no answer in the evidence"
+NO_SENTENCE_STANDS = (
+    "no sentence of the model's answer is supported by the evidence it cites, "
+    "and no evidence sentence answers the question on its own"
+)
 # A quote is offered as the answer: a heading ("Installing the program") is not a sentence that
 # answers anything, and one that only repeats the question's words says nothing new.
 QUOTE_MIN_WORDS = 5
@@ -66,7 +72,7 @@ def answerability(
     and the best evidence sentence must score at least min_score.
     """
     if not evidence:
-        return "no document matched the question"
+        return NO_DOCUMENT
     best = evidence[0]
     same = [e for e in evidence if e.language == language]
     missing = unmentioned(question, [e.text + " " + e.context for e in evidence], evidence)
@@ -76,7 +82,10 @@ def answerability(
     if missing:
         return NOT_MENTIONED + ", ".join(missing)
     if best.score < min_score:
-        return f"best evidence scored {best.score:.2f} < {min_score:.2f}"
+        return (
+            f"no passage of the documents is close enough to the question "
+            f"(best {best.score:.2f} < {min_score:.2f})"
+        )
     return None
 
 
@@ -102,6 +111,7 @@ class Composed:
     reasons: tuple[str, ...] = ()  # why each of removed was dropped, in its order
     mode: str = "refused"  # "generated" | "quoted" | "refused"
     short: str | None = None  # the date, number or name that answers, when there is one
+    why: str | None = None  # why it was refused, for the user and the eval's report
 
 
 def compose(
@@ -114,9 +124,9 @@ def compose(
     settings = settings or ComposeSettings()
     language = prepared.language
     lang = get_language(language)
-    refusal = Composed(lang.refusal)
+    refusal = Composed(lang.refusal, why=MODEL_FOUND_NONE)
     if prepared.refusal_reason or not prepared.evidence:
-        return refusal
+        return replace(refusal, why=prepared.refusal_reason or NO_DOCUMENT)
     by_n = {e.n: e for e in prepared.evidence}
     best = prepared.evidence[0]
     question = prepared.standalone
@@ -173,7 +183,7 @@ def compose(
         drafts=removed,
     )
     if chosen is None:
-        return Composed(refusal.text, (), removed, reasons)
+        return Composed(refusal.text, (), removed, reasons, why=NO_SENTENCE_STANDS)
     return _quoted(chosen, question, language, removed, reasons, prepared, wanted, settings)
 
 

@@ -74,6 +74,7 @@ class Answer:
     removed_reasons: tuple[str, ...] = ()  # why each of `removed` was dropped, in its order
     mode: str = "generated"  # "generated" | "quoted" | "refused"
     short: str | None = None  # the date, number or name that answers (assistant.short_answer)
+    refusal_reason: str | None = None  # why a refused answer was refused
 
     def to_dict(self) -> dict[str, Any]:
         """The `ask --json` object."""
@@ -83,6 +84,7 @@ class Answer:
             "answer": self.text,
             "short_answer": self.short,
             "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
             "language": self.language,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],

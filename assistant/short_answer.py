@@ -31,6 +31,8 @@ _CODE_RE = re.compile(
     r"`([^`\n]{1,60})`|\"([^\"\n]{1,40})\"|“([^”\n]{1,40})”|«([^»\n]{1,40})»"
     r"|(--?[A-Za-z][\w-]*)|\b([A-Za-z]+(?:_[A-Za-z0-9]+)+)\b|\b([A-Za-z]+\+[A-Za-z0-9]+)\b"
     r"|\b([a-z]+(?:\.[a-z_]+)+\(?\)?)"
+    # a manual page reference, "genisoimage(1)"; a path, "/etc/apt/sources.list", "~/.ssh"
+    r"|\b([a-z][\w.+-]*\(\d[a-z]*\))|(?<![\w/])((?:~|\.{1,2})?/[\w.+-]+(?:/[\w.*+-]+)*)"
 )
 _YEAR_RE = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
 
@@ -184,7 +186,9 @@ def _code_names(text: str, question: str) -> list[str]:
     found = []
     for m in _CODE_RE.finditer(text):
         name = next(g for g in m.groups() if g)
-        if fold(name) not in asked and len(name) >= 2:
+        # A path the question already names ("What does /etc/fstab hold?") is not an answer.
+        last = fold(name).rstrip("/").rsplit("/", 1)[-1]
+        if fold(name) not in asked and last not in asked and len(name) >= 2:
             found.append(name)
     return found
 

@@ -115,7 +115,10 @@ def render_answer(answer: Answer, key: str) -> str:
         # A follow-up was rewritten before retrieval: show how it was understood.
         understood = f'<p class="understood">Understood as: {_text(answer.standalone_question)}</p>'
     if answer.refused:
-        return f'<div class="answer refused">{understood}<p>{_text(answer.text)}</p></div>'
+        # Why, in the terms of the evidence ("the documents do not mention X"): never model text.
+        reason = answer.refusal_reason
+        why = f'<p class="why">Why: {_text(reason)}.</p>' if reason else ""
+        return f'<div class="answer refused">{understood}<p>{_text(answer.text)}</p>{why}</div>'
     body = link_markers(answer.text, key, (c.n for c in answer.citations))
     removed = ""
     if answer.removed:  # counted, never shown: unsupported sentences must not reach the user

@@ -117,6 +117,16 @@ def test_when_answer_without_a_date_falls_back_to_the_dated_quote():
 def test_refusal_reason_refuses_in_the_question_language():
     p = Prepared("Vad?", "Vad?", "sv", (PHONE,), "no evidence", 0.0, 0.0)
     assert compose(p, "anything").text == REFUSAL_SV
+    assert compose(p, "anything").why == "no evidence"  # the gate's reason reaches the user
+
+
+def test_every_refusal_says_why():
+    p = prepared("What did Erdogan eat?", [ev(1, "Erdogan apologized.", 0.5, lexical=0.6)])
+    assert compose(p, REFUSAL_EN).why == "the model found no answer in the evidence"
+    p = prepared("When were the sanctions lifted?", [ev(1, "Putin called.", 0.5, lexical=0.2)])
+    refused = compose(p, "The sanctions were lifted in 1999 [1].")
+    assert refused.mode == "refused" and "no evidence sentence answers" in (refused.why or "")
+    assert compose(p, "The sanctions were lifted in July 2016 [1].").why is not None
 
 
 def test_citations_are_renumbered_in_order_of_use():
@@ -252,6 +262,12 @@ def test_name_and_number_answers_are_not_the_question_echoed(question, text, ok)
         ("Andrej Karlov was shot", "Which ambassador was shot?", "Andrej Karlov"),
         ("It was shot down in November 2015", "What happened in November 2015?", None),
         ("Erdogan apologized in June 2016 and in July 2016", "When did Erdogan apologize?", None),
+        # manuals name programs by their manual page and files by their path
+        ("genisoimage(1) makes an image file from a directory tree",
+         "Which program makes an image file from a directory tree?", "genisoimage(1)"),
+        ("The archives are listed in /etc/apt/sources.list", "Which file lists the archives?",
+         "/etc/apt/sources.list"),
+        ("Edit /etc/fstab as root", "What file is /etc/fstab?", None),  # the question's own path
     ],
 )  # fmt: skip
 def test_short_answer_is_the_one_fact_asked_for(sentence, question, short):

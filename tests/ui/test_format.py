@@ -1,6 +1,7 @@
 """ui/format.py: answers, sources, status and ingest results as escaped HTML."""
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -102,6 +103,8 @@ def test_refusal_is_shown_as_a_refusal_without_sources():
     html = fmt.render_answer(refused, "t1")
     assert 'class="answer refused"' in html
     assert "Sources" not in html
+    why = replace(refused, refusal_reason="the documents do not mention <Kyoto>")
+    assert "Why: the documents do not mention &lt;Kyoto&gt;." in fmt.render_answer(why, "t1")
 
 
 def test_removed_sentences_are_counted_but_never_shown():
