@@ -109,7 +109,9 @@ class CheckResult:
         return tuple(c for c in self.checks if not c.supported)
 
 
-def missing_terms(sentence: str, spans: Sequence[Span], question: str = "") -> list[str]:
+def missing_terms(
+    sentence: str, spans: Sequence[Span], question: str = "", language: str | None = None
+) -> list[str]:
     """Numbers, months and names of sentence that none of spans contains; empty: all there.
 
     A name the question gave ("the Rosegarden manual") is not the answer's claim: it only has to
@@ -117,14 +119,14 @@ def missing_terms(sentence: str, spans: Sequence[Span], question: str = "") -> l
     adds must be in the cited sentence itself.
     """
     source = " ".join(s.facts for s in spans)
-    terms = key_terms(sentence)
+    terms = key_terms(sentence, language)
     vocabulary = {fold(w) for w in WORD_RE.findall(source)}
     around = {fold(w) for s in spans for w in WORD_RE.findall(f"{s.title} {s.passage}")}
     given = {fold(w) for w in WORD_RE.findall(question)}
     have_numbers, have_months = numbers(source), months(source)
     missing = [n for n in sorted(terms.numbers) if n not in have_numbers]
     missing += [f"month {m}" for m in sorted(terms.months) if m not in have_months]
-    names = set(terms.names) | ({first} if (first := opener(sentence)) else set())
+    names = set(terms.names) | ({first} if (first := opener(sentence, language)) else set())
     missing += [
         n
         for n in sorted(names)
@@ -236,8 +238,8 @@ class Verifier:
         if not spans:
             return False, "no citation"
         same = [s for s in spans if s.language == language]
-        terms = key_terms(sentence)
-        missing = missing_terms(sentence, spans, question)
+        terms = key_terms(sentence, language)
+        missing = missing_terms(sentence, spans, question, language)
         # Names are spelled differently across languages ("Sverige"/"Sweden"): a name absent
         # from a span in another language is left to the meaning check below.
         cross_names = [m for m in missing if not same and not m[:1].isdigit() and " " not in m]

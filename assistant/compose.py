@@ -75,9 +75,11 @@ def answerability(
         return NO_DOCUMENT
     best = evidence[0]
     same = [e for e in evidence if e.language == language]
-    missing = unmentioned(question, [e.text + " " + e.context for e in evidence], evidence)
+    missing = unmentioned(
+        question, [e.text + " " + e.context for e in evidence], evidence, language=language
+    )
     if not same:
-        names = key_terms(question).names
+        names = key_terms(question, language).names
         missing = [m for m in missing if m not in names]
     if missing:
         return NOT_MENTIONED + ", ".join(missing)
@@ -90,14 +92,18 @@ def answerability(
 
 
 def unmentioned(
-    question: str, texts: Sequence[str], evidence: Sequence[Evidence] = ()
+    question: str,
+    texts: Sequence[str],
+    evidence: Sequence[Evidence] = (),
+    *,
+    language: str | None = None,
 ) -> list[str]:
     """Names, numbers and months of the question that none of texts contains.
 
     Only numbers written as digits count: "the two presidents" does not ask for a 2.
     """
     notes = tuple(r for e in evidence for _, r in e.notes)
-    missing = missing_terms(question, [Span(0, " ".join(texts), notes)])
+    missing = missing_terms(question, [Span(0, " ".join(texts), notes)], language=language)
     return [m for m in missing if not m.isdigit() or re.search(rf"\b{m}\b", question)]
 
 
@@ -359,7 +365,7 @@ def _holds_question_names(
     language is held only to the names that some evidence in its language spells as the
     question does ("Kyoto").
     """
-    names = key_terms(question).names
+    names = key_terms(question, language).names
     if e.language != language:
         spelled = {
             fold(w)

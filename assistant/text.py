@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from index.languages import all_languages, fold, month_number, number_value
+from index.languages import all_languages, fold, get_language, month_number, number_value
 
 __all__ = [
     "KeyTerms",
@@ -89,8 +89,12 @@ class KeyTerms:
     words: frozenset[str]
 
 
-def key_terms(sentence: str) -> KeyTerms:
-    """Numbers, months, names and content words of a sentence (citation markers removed)."""
+def key_terms(sentence: str, language: str | None = None) -> KeyTerms:
+    """Numbers, months, names and content words of a sentence (citation markers removed).
+
+    With the sentence's language, a capitalised common noun of a language that capitalises
+    every noun ("Abkürzung" in German) is not a name."""
+    lang = get_language(language) if language else None
     tokens = WORD_RE.findall(sentence)
     names: set[str] = set()
     for i, word in enumerate(tokens):
@@ -111,6 +115,8 @@ def key_terms(sentence: str) -> KeyTerms:
         # sentence repeats it capitalised or it has the look of a name (CamelCase).
         if i == 0 and not any(w == word for w in tokens[1:]) and not inner_capital:
             continue
+        if lang is not None and lang.is_common_noun(word):
+            continue
         names.add(folded)
     return KeyTerms(
         numbers=frozenset(numbers(sentence)),
@@ -120,7 +126,7 @@ def key_terms(sentence: str) -> KeyTerms:
     )
 
 
-def opener(sentence: str) -> str | None:
+def opener(sentence: str, language: str | None = None) -> str | None:
     """The sentence's first word, folded, when it could be a name ("Paris is …"): capitalised
     and not a function word, month or number of any supported language; else None.
 
@@ -132,6 +138,8 @@ def opener(sentence: str) -> str | None:
         return None
     folded = fold(tokens[0]).strip("'-:")
     if folded in not_names() or month_number(folded) is not None:
+        return None
+    if language and get_language(language).is_common_noun(tokens[0]):
         return None
     return None if number_value(folded) is not None else folded
 

@@ -88,12 +88,16 @@ def _is_boundary(text: str, match: re.Match[str], line_end: int) -> bool:
 
 
 def _line_breaks_sentence(text: str, line_end: int, next_start: int) -> bool:
-    """A newline ends a sentence unless it only wraps one (lower-case continuation, no blank)."""
+    """A newline ends a sentence unless it only wraps one (lower-case continuation, no blank).
+
+    The continuation may be indented, as in manual pages and quoted mail, and may open with a
+    bracket: "… a suffix: s for seconds\n       (the default), m for minutes …"."""
     if text.count("\n", line_end, next_start) > 1:
         return True
     if _LINE_END.search(text[max(0, line_end - 8) : line_end].rstrip()):
         return True
-    return not text[next_start : next_start + 1].islower()
+    following = text[next_start : next_start + 80].lstrip(" \t").lstrip("([")
+    return not following[:1].islower()
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

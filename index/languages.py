@@ -78,6 +78,7 @@ class Language:
     negative: frozenset[str]
     vague_counts: frozenset[str]
     weekdays: frozenset[str]  # "On which day of the week …?" is answered by one of these
+    capitalised_nouns: bool  # every noun is capitalised (German): capitals do not mark names
     pronouns: frozenset[str]
     refusal_cues: tuple[str, ...]
     units: dict[str, int]
@@ -125,6 +126,19 @@ class Language:
         if not word or (strict and word in self.ambiguous_numbers):
             return None
         return _compose(word, self)
+
+    def is_common_noun(self, word: str) -> bool:
+        """True for a capitalised word that is an ordinary noun of a language that capitalises
+        all nouns ("Abkürzung", "Hardware-Erkennung"): simplemma's dictionary of the language
+        knows it (or each part of a hyphenated compound). Always False elsewhere: in English a
+        capital marks a name. Names the dictionary also holds ("Berlin") are lost as names here,
+        the price of not reading every German noun as one."""
+        if not self.capitalised_nouns or not word[:1].isupper() or word.isupper():
+            return False
+        import simplemma  # its dictionary of a language loads on first use (about 2 s)
+
+        parts = word.split("-")
+        return all(p[:1].isupper() and simplemma.is_known(p, lang=self.code) for p in parts)
 
     def month(self, word: str) -> int | None:
         """1-12 for a month name or its abbreviation in this language ("juli", "Sept.")."""
@@ -190,6 +204,7 @@ def _load(path: Path) -> Language:
         negative=_words(words["negative"]),
         vague_counts=_words(words["vague_counts"]),
         weekdays=_words(words["weekdays"]),
+        capitalised_nouns=bool(words.get("capitalised_nouns", False)),
         pronouns=_words(questions.get("pronouns", "")),
         refusal_cues=tuple(fold(c) for c in words.get("refusal_cues", [])),
         units={fold(k): v for k, v in numbers["units"].items()},

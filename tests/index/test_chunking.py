@@ -181,3 +181,16 @@ def test_chunk_is_frozen():
     chunk = chunk_document(_doc(LONG))[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         chunk.start = 3  # type: ignore[misc]
+
+
+def test_an_indented_hard_wrapped_sentence_is_one_sentence():
+    text = (
+        "       TIME is a number with a suffix: s for seconds\n"
+        "       (the default), m for minutes or d for days.\n"
+        "       A time of 0 turns the limit off.\n"
+    )
+    sentences = [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
+    assert sentences == [
+        "TIME is a number with a suffix: s for seconds (the default), m for minutes or d for days.",
+        "A time of 0 turns the limit off.",
+    ]

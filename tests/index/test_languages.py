@@ -123,3 +123,11 @@ def test_ordinary_sentences_are_not_instructions():
 
     for code in supported_languages():
         assert not is_instruction("The bridge opened in May 1990.", code)
+
+
+def test_german_common_nouns_are_not_names_but_english_capitals_are():
+    de, en = get_language("de"), get_language("en")
+    assert de.is_common_noun("Abkürzung") and de.is_common_noun("Hardware-Erkennung")
+    assert not de.is_common_noun("DKMS")  # all capitals: an acronym names something
+    assert not de.is_common_noun("Skolelinux")  # unknown to the dictionary: a name
+    assert not en.is_common_noun("Abkürzung")  # English capitalises names only

@@ -1,0 +1,13 @@
+"""assistant/text.py: names and terms of a sentence, with its language."""
+
+from assistant.text import key_terms, opener
+
+
+def test_a_german_question_names_its_acronym_not_its_nouns():
+    question = "Wofür steht die Abkürzung DKMS?"
+    assert key_terms(question, "de").names == {"dkms"}
+    assert "abkürzung" in key_terms(question).names  # without the language: any capital
+
+
+def test_a_capitalised_preposition_opening_a_question_is_no_name():
+    assert opener("Since which kernel version has udev found hardware?", "en") is None
