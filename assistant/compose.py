@@ -30,6 +30,7 @@ from assistant.text import (
     fold,
     key_terms,
     numbers,
+    spelled_alike,
     stem_match,
     stopwords,
 )
@@ -68,8 +69,9 @@ def answerability(
     """Why the evidence cannot answer question, or None if it may. Pure; no LLM involved.
 
     The documents must mention every name and number of the question (a name only when the
-    evidence is in the question's language: names are spelled differently across languages),
-    and the best evidence sentence must score at least min_score.
+    evidence is in the question's language, or when it is written alike in every language, as
+    identifiers and acronyms are: "Sverige" and "Sweden" differ, "luksFormat" does not), and the
+    best evidence sentence must score at least min_score.
     """
     if not evidence:
         return NO_DOCUMENT
@@ -79,7 +81,7 @@ def answerability(
         question, [e.text + " " + e.context for e in evidence], evidence, language=language
     )
     if not same:
-        names = key_terms(question, language).names
+        names = key_terms(question, language).names - spelled_alike(question)
         missing = [m for m in missing if m not in names]
     if missing:
         return NOT_MENTIONED + ", ".join(missing)
@@ -363,9 +365,10 @@ def _holds_question_names(
 
     Names are spelled differently across languages ("Sverige"/"Sweden"): a quote in another
     language is held only to the names that some evidence in its language spells as the
-    question does ("Kyoto").
+    question does ("Kyoto"), and to those written alike in every language ("luksFormat").
     """
     names = key_terms(question, language).names
+    alike = spelled_alike(question)
     if e.language != language:
         spelled = {
             fold(w)
@@ -373,7 +376,7 @@ def _holds_question_names(
             if other.language == e.language
             for w in WORD_RE.findall(f"{other.text} {other.context}")
         }
-        names = frozenset(n for n in names if n in spelled)
+        names = frozenset(n for n in names if n in spelled or n in alike)
     span = e.span()
     vocabulary = {fold(w) for w in WORD_RE.findall(f"{span.text} {span.title} {span.passage}")}
     return all(stem_match(n, vocabulary) for n in names)

@@ -126,6 +126,21 @@ def key_terms(sentence: str, language: str | None = None) -> KeyTerms:
     )
 
 
+def spelled_alike(sentence: str) -> frozenset[str]:
+    """Folded names of sentence written the same in every language: with a capital inside
+    ("luksFormat", "GnuPG"), a digit ("imap2", "Su-24") or in capitals ("DKMS"). "Sverige" and
+    "Sweden" differ across languages; an identifier or an acronym does not."""
+    found = set()
+    for word in WORD_RE.findall(sentence):
+        letters = [c for c in word if c.isalpha()]
+        inner_capital = any(c.isupper() for c in word[1:]) and not word.isupper()
+        capitals = len(letters) >= 2 and all(c.isupper() for c in letters)
+        digit = any(c.isdigit() for c in word) and bool(letters)
+        if inner_capital or capitals or digit:
+            found.add(fold(word).strip("'-:"))
+    return frozenset(found)
+
+
 def opener(sentence: str, language: str | None = None) -> str | None:
     """The sentence's first word, folded, when it could be a name ("Paris is …"): capitalised
     and not a function word, month or number of any supported language; else None.

@@ -72,8 +72,18 @@ PHONE = ev(
         ("Hur många skadades i flyganfallet?", [ev(1, AL_BAB.text, 0.5)], "sv", False),
         # a number of the question must be in the evidence whatever its language
         ("Hur många skadades 1999?", [ev(1, AL_BAB.text, 0.5)], "sv", True),
+        # … and so must an identifier or an acronym: they are written alike in every language
+        ("Vilken algoritm använder luksFormat?", [ev(1, "dm-crypt encrypts disks.", 0.6)], "sv",
+         True),
+        ("Vilken algoritm använder LUKS?", [ev(1, "LUKS encrypts disks.", 0.6)], "sv", False),
+        ("Var ligger Sverige?", [ev(1, "Sweden lies in the north.", 0.6)], "sv", False),
+        # German nouns are capitalised, not names; "Since" opens an English question
+        ("Wofür steht die Abkürzung DKMS?", [ev(1, "DKMS heißt Dynamic Kernel Module Support.",
+                                                 0.6, language="de")], "de", False),
+        ("Since which version has udev run?", [ev(1, "udev runs since version 2.6.", 0.6)],
+         "en", False),
     ],
-)
+)  # fmt: skip
 def test_answerability(question, evidence, language, refuses):
     reason = answerability(question, evidence, 0.34, language=language)
     assert (reason is not None) is refuses

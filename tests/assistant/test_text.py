@@ -1,6 +1,6 @@
 """assistant/text.py: names and terms of a sentence, with its language."""
 
-from assistant.text import key_terms, opener
+from assistant.text import key_terms, opener, spelled_alike
 
 
 def test_a_german_question_names_its_acronym_not_its_nouns():
@@ -11,3 +11,8 @@ def test_a_german_question_names_its_acronym_not_its_nouns():
 
 def test_a_capitalised_preposition_opening_a_question_is_no_name():
     assert opener("Since which kernel version has udev found hardware?", "en") is None
+
+
+def test_identifiers_and_acronyms_are_spelled_alike_in_every_language():
+    question = "Använder cryptsetup luksFormat LUKS2 eller GnuPG i Sverige?"
+    assert spelled_alike(question) == {"luksformat", "luks2", "gnupg"}

@@ -96,6 +96,14 @@ def test_ambiguous_words_are_not_months(word: str):
         ("de", "Wie viele Personen wurden verletzt?", "number"),
         ("de", "Wer hat die Firma gegründet?", "person"),
         ("de", "Ist das Programm kostenlos?", "yesno"),
+        # a preposition may open the question; a verb of any kind may follow "how"
+        ("en", "For how long is an address banned?", "number"),
+        ("en", "In which file are the mirrors listed?", "name"),
+        ("sv", "I hur många skolor finns programmet?", "number"),
+        ("sv", "Hur dödar man en process?", "howto"),
+        ("de", "Seit wie vielen Jahren gibt es das Programm?", "number"),
+        ("de", "Mit welchem Befehl löscht man ein Paket?", "name"),
+        ("de", "Wie lösche ich alte Pakete?", "howto"),
     ],
 )
 def test_question_kinds(language: str, question: str, kind: str | None):
