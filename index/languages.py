@@ -131,9 +131,14 @@ class Language:
         """True for a capitalised word that is an ordinary noun of a language that capitalises
         all nouns ("Abkürzung", "Hardware-Erkennung"): simplemma's dictionary of the language
         knows it (or each part of a hyphenated compound). Always False elsewhere: in English a
-        capital marks a name. Names the dictionary also holds ("Berlin") are lost as names here,
-        the price of not reading every German noun as one."""
+        capitalised word marks a name. Countries stay names (babel's CLDR names them in the
+        language: "Norwegen", genitive "Norwegens"); other names the dictionary also holds
+        ("Berlin") are lost as names here, the price of not reading every German noun as one."""
         if not self.capitalised_nouns or not word[:1].isupper() or word.isupper():
+            return False
+        folded = fold(word)
+        places = _territories(self.code)
+        if folded in places or (folded.endswith("s") and folded[:-1] in places):
             return False
         import simplemma  # its dictionary of a language loads on first use (about 2 s)
 
@@ -227,6 +232,14 @@ def _load(path: Path) -> Language:
         months=_months(code),
         wide_months=frozenset(_months(code, widths=("wide",))),
     )
+
+
+@cache
+def _territories(code: str) -> frozenset[str]:
+    """Country and region names in a locale, folded, from babel's CLDR data."""
+    from babel import Locale
+
+    return frozenset(fold(name) for name in Locale.parse(code).territories.values())
 
 
 _Width = Literal["wide", "abbreviated"]

@@ -139,3 +139,9 @@ def test_german_common_nouns_are_not_names_but_english_capitals_are():
     assert not de.is_common_noun("DKMS")  # all capitals: an acronym names something
     assert not de.is_common_noun("Skolelinux")  # unknown to the dictionary: a name
     assert not en.is_common_noun("Abkürzung")  # English capitalises names only
+
+
+def test_german_country_names_stay_names():
+    de = get_language("de")
+    assert not de.is_common_noun("Norwegen") and not de.is_common_noun("Norwegens")
+    assert de.is_common_noun("Hauptstadt")
