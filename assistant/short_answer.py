@@ -154,9 +154,16 @@ def _numbers(text: str, question: str) -> list[str]:
 
 def _names(text: str, question: str) -> list[str]:
     asked = set(key_terms(question).names) | content_words(question)
+    # In a language that capitalises every noun, a run of nouns ("Sensible Identitätsdaten") is
+    # no name: its words the dictionary knows are dropped from the ends.
+    lang = get_language(detect_language(text))
     found = []
     for m in _NAME_RUN_RE.finditer(text):
         words = m.group().split()
+        while words and lang.is_common_noun(words[0].strip("'’:,.")):
+            words = words[1:]
+        while words and lang.is_common_noun(words[-1].strip("'’:,.")):
+            words = words[:-1]
         # Sentence openers and other capitalised non-names do not start or end a name.
         while words and (fold(words[0]) in not_names() or month_number(words[0]) is not None):
             words = words[1:]
