@@ -53,9 +53,10 @@ class Document:
         return Path(self.source).name
 
 
-# Raise when the text a loader makes of the same file changes (HTML table rows on one line: 2),
-# so that ingest re-indexes files it would otherwise skip as unchanged (index/ingest.py).
-LOADER_VERSION = 2
+# Raise when the text a loader makes of the same file changes (HTML table rows on one line: 2;
+# cleaning keeps manual text and sentences join indented wrapped lines: 3), so that ingest
+# re-indexes files it would otherwise skip as unchanged (index/ingest.py).
+LOADER_VERSION = 3
 
 
 def file_sha256(path: str | Path) -> str:
