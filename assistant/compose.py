@@ -81,8 +81,10 @@ def answerability(
         question, [e.text + " " + e.context for e in evidence], evidence, language=language
     )
     if not same:
-        names = key_terms(question, language).names - spelled_alike(question)
+        names = key_terms(question, language).names
         missing = [m for m in missing if m not in names]
+        vocabulary = {fold(w) for e in evidence for w in WORD_RE.findall(f"{e.text} {e.context}")}
+        missing += [a for a in sorted(spelled_alike(question)) if not stem_match(a, vocabulary)]
     if missing:
         return NOT_MENTIONED + ", ".join(missing)
     if best.score < min_score:
@@ -376,7 +378,7 @@ def _holds_question_names(
             if other.language == e.language
             for w in WORD_RE.findall(f"{other.text} {other.context}")
         }
-        names = frozenset(n for n in names if n in spelled or n in alike)
+        names = frozenset(n for n in names if n in spelled) | alike
     span = e.span()
     vocabulary = {fold(w) for w in WORD_RE.findall(f"{span.text} {span.title} {span.passage}")}
     return all(stem_match(n, vocabulary) for n in names)

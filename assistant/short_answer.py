@@ -29,8 +29,8 @@ _NAME_RUN_RE = re.compile(rf"[{_UPPER}][\w:’'-]*(?:\s+(?:[{_UPPER}][\w:’'-]*
 # `Ctrl+S`, or anything in backticks or quotes.
 _CODE_RE = re.compile(
     r"`([^`\n]{1,60})`|\"([^\"\n]{1,40})\"|“([^”\n]{1,40})”|«([^»\n]{1,40})»"
-    r"|(--?[A-Za-z][\w-]*)|\b([A-Za-z]+(?:_[A-Za-z0-9]+)+)\b|\b([A-Za-z]+\+[A-Za-z0-9]+)\b"
-    r"|\b([a-z]+(?:\.[a-z_]+)+\(?\)?)"
+    r"|(?<![\w-])(--?[A-Za-z][\w-]*)|\b([A-Za-z]+(?:_[A-Za-z0-9]+)+)\b|\b([A-Za-z]+\+[A-Za-z0-9]+)\b"
+    r"|(?<![\w-])([a-z][\w-]*(?:\.[a-z_]+)+\(?\)?)"
     # a manual page reference, "genisoimage(1)"; a path, "/etc/apt/sources.list", "~/.ssh"
     r"|\b([a-z][\w.+-]*\(\d[a-z]*\))|(?<![\w/])((?:~|\.{1,2})?/[\w.+-]+(?:/[\w.*+-]+)*)"
 )

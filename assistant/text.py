@@ -132,13 +132,22 @@ def spelled_alike(sentence: str) -> frozenset[str]:
     "Sweden" differ across languages; an identifier or an acronym does not."""
     found = set()
     for word in WORD_RE.findall(sentence):
-        letters = [c for c in word if c.isalpha()]
-        inner_capital = any(c.isupper() for c in word[1:]) and not word.isupper()
-        capitals = len(letters) >= 2 and all(c.isupper() for c in letters)
-        digit = any(c.isdigit() for c in word) and bool(letters)
-        if inner_capital or capitals or digit:
+        if _alike(word):
             found.add(fold(word).strip("'-:"))
+        elif "-" in word:
+            # A compound of an identifier and a word of the language ("SSH-nyckeln"): the
+            # identifier is spelled alike, the rest is not.
+            found.update(fold(part) for part in word.split("-") if _alike(part))
     return frozenset(found)
+
+
+def _alike(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    inner_capital = any(c.isupper() for c in word[1:]) and not word.isupper()
+    capitals = len(letters) >= 2 and all(c.isupper() for c in letters)
+    digit = any(c.isdigit() for c in word) and bool(letters)
+    hyphen_word = "-" in word and not digit  # "SSH-nyckeln": judged by its parts
+    return not hyphen_word and (inner_capital or capitals or digit)
 
 
 def opener(sentence: str, language: str | None = None) -> str | None:

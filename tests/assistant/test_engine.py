@@ -286,8 +286,8 @@ def test_over_evidence_only_in_another_language_the_model_answers_in_its_languag
     checked English sentence quoted, led in Swedish."""
     doc = tmp_path / "router.md"
     doc.write_text(
-        "# Router\n\nTo reach the router from inside the network, log in with ssh to "
-        "10.0.2.1 as the admin user.\n",
+        "# Router\n\nTo reach the router from inside the network, log in with ssh to its IP "
+        "address 10.0.2.1 as the admin user.\n",
         encoding="utf-8",
     )
     # The hashed fake embedder has no sense across languages: the gate is the real one's.

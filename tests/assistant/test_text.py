@@ -16,3 +16,8 @@ def test_a_capitalised_preposition_opening_a_question_is_no_name():
 def test_identifiers_and_acronyms_are_spelled_alike_in_every_language():
     question = "Använder cryptsetup luksFormat LUKS2 eller GnuPG i Sverige?"
     assert spelled_alike(question) == {"luksformat", "luks2", "gnupg"}
+
+
+def test_an_identifier_inside_a_compound_is_spelled_alike_the_rest_is_not():
+    assert spelled_alike("Vilken fil ska SSH-nyckeln placeras i?") == {"ssh"}
+    assert spelled_alike("Which Su-24 was it?") == {"su-24"}
