@@ -325,7 +325,7 @@ def best_quote(
         and _holds_question_names(question, e, language, evidence)
         and (
             (e.lexical >= settings.quote_min_lexical
-             and topical(question, e.text) >= settings.quote_min_lexical)
+             and topical(question, e.text, language) >= settings.quote_min_lexical)
             # Meaning stands in for words across languages, where the quote holds the very kind
             # of fact asked for (a date for "when"), and where it holds what the model's removed
             # draft said beyond the question (the model read the answer there but worded it
@@ -393,13 +393,13 @@ def _holds_question_digits(question: str, e: Evidence) -> bool:
     return key_terms(question).months <= key_terms(facts).months
 
 
-def topical(question: str, text: str) -> float:
+def topical(question: str, text: str, language: str | None = None) -> float:
     """Share of the question's words other than names found in text (same language only).
 
     Names weigh double in evidence scores, so a sentence about a person matches "How much did
     X pay?" well; a quote must also share the question's other words ("pay").
     """
-    names = key_terms(question).names
+    names = key_terms(question, language).names
     words = {w for w in content_words(question) if w not in names and w not in stopwords()}
     if not words:
         return 1.0

@@ -794,3 +794,10 @@ def test_a_sentence_opener_is_a_name_in_a_quote_only_when_its_passage_says_so():
     assert best_quote([e], wanted="place", question=question) == e
     # without a passage any capitalised word counts ("Jane apologized." names her)
     assert has_answer_type(thanks, "place", question)
+
+
+def test_a_german_quote_must_share_the_question_nouns():
+    """German capitalises nouns: "Hauptstadt" is a word the quote must hold, not a name."""
+    question = "Was ist die Hauptstadt von Norwegen?"
+    text = "Das norwegische Projekt wurde 2001 gegründet."
+    assert topical(question, text, "de") < 0.5
