@@ -189,13 +189,15 @@ def _names(text: str, question: str) -> list[str]:
 
 def _code_names(text: str, question: str) -> list[str]:
     """Names as code examples and manuals write them: backticked, quoted, options, snake_case."""
-    asked = {fold(w) for w in re.findall(r"[\w.+-]+", question)}
+    # Tokens with slashes too: a path the question names ("What does /etc/fstab hold?") is not
+    # an answer, one that merely ends in a word of the question ("/etc/hostname") may be.
+    asked = {fold(w).strip(".") for w in re.findall(r"[\w./~+-]+", question)}
     found = []
     for m in _CODE_RE.finditer(text):
         name = next(g for g in m.groups() if g)
-        # A path the question already names ("What does /etc/fstab hold?") is not an answer.
-        last = fold(name).rstrip("/").rsplit("/", 1)[-1]
-        if fold(name) not in asked and last not in asked and len(name) >= 2:
+        if not name.endswith((")", "()")):
+            name = name.rstrip(".,;:")  # the sentence's own punctuation
+        if fold(name) not in asked and len(name) >= 2:
             found.append(name)
     return found
 

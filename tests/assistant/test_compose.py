@@ -278,6 +278,8 @@ def test_name_and_number_answers_are_not_the_question_echoed(question, text, ok)
         ("The archives are listed in /etc/apt/sources.list", "Which file lists the archives?",
          "/etc/apt/sources.list"),
         ("Edit /etc/fstab as root", "What file is /etc/fstab?", None),  # the question's own path
+        ("The name is stored in /etc/hostname.", "Which file stores the hostname?",
+         "/etc/hostname"),  # a path ending in a word of the question still answers it
         # German capitalises every noun: a run of nouns is no name
         ("Skolelinux ist eine Linux-Distribution.", "Wer leitet Skolelinux?", None),
         ("Das Projekt leitet heute Raphaël Hertzog.", "Wer leitet das Projekt?", "Raphaël Hertzog"),
