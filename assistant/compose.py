@@ -84,7 +84,7 @@ def answerability(
         names = key_terms(question, language).names
         missing = [m for m in missing if m not in names]
         vocabulary = {fold(w) for e in evidence for w in WORD_RE.findall(f"{e.text} {e.context}")}
-        missing += [a for a in sorted(spelled_alike(question)) if not stem_match(a, vocabulary)]
+        missing += [a for a in sorted(spelled_alike(question)) if not _written(a, vocabulary)]
     if missing:
         return NOT_MENTIONED + ", ".join(missing)
     if best.score < min_score:
@@ -378,10 +378,18 @@ def _holds_question_names(
             if other.language == e.language
             for w in WORD_RE.findall(f"{other.text} {other.context}")
         }
-        names = frozenset(n for n in names if n in spelled) | alike
+        names = frozenset(n for n in names if n in spelled)
     span = e.span()
     vocabulary = {fold(w) for w in WORD_RE.findall(f"{span.text} {span.title} {span.passage}")}
-    return all(stem_match(n, vocabulary) for n in names)
+    return all(stem_match(n, vocabulary) for n in names if n not in alike) and all(
+        _written(a, vocabulary) for a in alike
+    )
+
+
+def _written(identifier: str, vocabulary: set[str]) -> bool:
+    """True when vocabulary holds identifier itself or a word that starts with it ("luks" in
+    "luks2"): an identifier is not matched by its stem ("luksFormat" is not "LUKS")."""
+    return any(w == identifier or w.startswith(identifier) for w in vocabulary)
 
 
 def _holds_question_digits(question: str, e: Evidence) -> bool:

@@ -76,6 +76,9 @@ PHONE = ev(
         ("Vilken algoritm använder luksFormat?", [ev(1, "dm-crypt encrypts disks.", 0.6)], "sv",
          True),
         ("Vilken algoritm använder LUKS?", [ev(1, "LUKS encrypts disks.", 0.6)], "sv", False),
+        # an identifier is matched as written, not by its stem
+        ("Vilken algoritm använder luksFormat?", [ev(1, "LUKS encrypts disks.", 0.6)], "sv",
+         True),
         ("Var ligger Sverige?", [ev(1, "Sweden lies in the north.", 0.6)], "sv", False),
         # German nouns are capitalised, not names; "Since" opens an English question
         ("Wofür steht die Abkürzung DKMS?", [ev(1, "DKMS heißt Dynamic Kernel Module Support.",
