@@ -283,6 +283,8 @@ def test_name_and_number_answers_are_not_the_question_echoed(question, text, ok)
         ("Edit /etc/fstab as root", "What file is /etc/fstab?", None),  # the question's own path
         ("The name is stored in /etc/hostname.", "Which file stores the hostname?",
          "/etc/hostname"),  # a path ending in a word of the question still answers it
+        ("Run cryptsetup luksFormat on the disk", "Vilken algoritm använder cryptsetup?",
+         None),  # no name starts inside a word ("Format")
         # German capitalises every noun: a run of nouns is no name
         ("Skolelinux ist eine Linux-Distribution.", "Wer leitet Skolelinux?", None),
         ("Das Projekt leitet heute Raphaël Hertzog.", "Wer leitet das Projekt?", "Raphaël Hertzog"),
