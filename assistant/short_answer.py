@@ -25,7 +25,9 @@ TYPED_KINDS = frozenset({"weekday", "date", "number", "person", "place"})
 # A run of capitalised words, allowing inner hyphens, digits and particles ("Su-24", "al-Hassan").
 _UPPER = "A-ZÀ-ÖØ-Þ"
 # A name starts a word: "Format" inside "luksFormat" is none.
-_NAME_RUN_RE = re.compile(rf"(?<![\w’'-])[{_UPPER}][\w:’'-]*(?:\s+(?:[{_UPPER}][\w:’'-]*|[a-z]{{1,3}}-\w+))*")
+_NAME_RUN_RE = re.compile(
+    rf"(?<![\w’'-])[{_UPPER}][\w:’'-]*(?:\s+(?:[{_UPPER}][\w:’'-]*|[a-z]{{1,3}}-\w+))*"
+)
 # What a code example names: `--option`, `snake_case`, `CamelCase`, `dotted.name`, `path/file`,
 # `Ctrl+S`, or anything in backticks or quotes.
 _CODE_RE = re.compile(
