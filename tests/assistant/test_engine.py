@@ -150,6 +150,12 @@ def test_json_shape(make):
         "score",
     }
     assert set(data["timings"]) >= {"retrieve_s", "generate_s", "total_s"}
+    assert data["refusal_reason"] is None
+
+
+def test_a_refused_answer_says_why_in_its_json(make, fake_llm):
+    data = make().ask("What is the capital of Peru?").to_dict()
+    assert data["refused"] and data["refusal_reason"] == "the documents do not mention peru"
 
 
 def test_a_question_about_nothing_in_the_documents_asks_the_model_once_at_most(make, fake_llm):

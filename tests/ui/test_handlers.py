@@ -80,6 +80,7 @@ def test_refusal_is_shown_and_needs_no_llm(handlers, fake_llm):
     final = list(handlers.respond("What is the capital of Peru?", ChatSession()))[-1]
     assert 'class="answer refused"' in shown(final)
     assert REFUSAL_EN in shown(final)
+    assert "Why: the documents do not mention peru." in shown(final)
     assert fake_llm.prompts == []
 
 
