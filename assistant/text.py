@@ -104,7 +104,7 @@ def key_terms(sentence: str, language: str | None = None) -> KeyTerms:
             names.add(folded)
             continue
         # "iPhone", "McDonald", "al-Hassan": a capital inside the word marks a name too.
-        inner_capital = any(c.isupper() for c in word[1:]) and not word.isupper()
+        inner_capital = _inner_capital(word)
         if not (word[:1].isupper() or inner_capital):
             continue
         if folded in not_names() or month_number(folded) is not None:
@@ -141,9 +141,13 @@ def spelled_alike(sentence: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def _inner_capital(word: str) -> bool:
+    return any(c.isupper() for c in word[1:]) and not word.isupper()
+
+
 def _alike(word: str) -> bool:
     letters = [c for c in word if c.isalpha()]
-    inner_capital = any(c.isupper() for c in word[1:]) and not word.isupper()
+    inner_capital = _inner_capital(word)
     capitals = len(letters) >= 2 and all(c.isupper() for c in letters)
     digit = any(c.isdigit() for c in word) and bool(letters)
     hyphen_word = "-" in word and not digit  # "SSH-nyckeln": judged by its parts

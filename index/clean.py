@@ -122,6 +122,7 @@ def _units(text: str) -> list[tuple[int, int]]:
 
 def _lines(text: str) -> list[_Line]:
     lines = []
+    cues = _cues()
     for start, end in _units(text):
         content = text[start:end].strip()
         words = len(_WORD.findall(content))
@@ -131,8 +132,8 @@ def _lines(text: str) -> list[_Line]:
         plain = (
             inner < 2
             and words >= _BODY_WORDS
-            and not _cues().reader.search(content)
-            and not _cues().publisher.search(content)
+            and not cues.reader.search(content)
+            and not cues.publisher.search(content)
         )
         lines.append(_Line(start, end, words, score, inner, body, plain))
     return lines
