@@ -12,15 +12,24 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import content_words, fold, key_terms, not_names, stem_match, weekdays
+from assistant.text import (
+    acronyms,
+    content_words,
+    expansion,
+    fold,
+    key_terms,
+    not_names,
+    stem_match,
+    weekdays,
+)
 from index.language import detect_language
 from index.languages import all_languages, get_language, month_number, number_value
 
 __all__ = ["TYPED_KINDS", "answer_type", "has_answer_type", "short_answer"]
 
 # Answer kinds a sentence can be checked to hold (a weekday, a date, a count, a name of a person
-# or place).
-TYPED_KINDS = frozenset({"weekday", "date", "number", "person", "place"})
+# or place, what an acronym of the question stands for).
+TYPED_KINDS = frozenset({"weekday", "date", "number", "person", "place", "expansion"})
 
 # A run of capitalised words, allowing inner hyphens, digits and particles ("Su-24", "al-Hassan").
 _UPPER = "A-ZÀ-ÖØ-Þ"
@@ -45,8 +54,8 @@ def _question_language(question: str) -> str:
 
 
 def answer_type(question: str, language: str | None = None) -> str | None:
-    """The kind of answer question asks for ("weekday", "date", "number", "place", "where",
-    "person", "name", "which", "yesno", "definition", "howto"), or None."""
+    """The kind of answer question asks for ("expansion", "weekday", "date", "number", "place",
+    "where", "person", "name", "which", "yesno", "definition", "howto"), or None."""
     lang = get_language(language or _question_language(question))
     kind = lang.question_kind(question)
     if kind is None and language is None:
@@ -73,14 +82,19 @@ def has_answer_type(
     text: str, wanted: str | None, question: str = "", *, passage: str | None = None
 ) -> bool:
     """True if text holds the kind of fact wanted: a date (a year, day or month), a number the
-    question does not already hold, or a name (of a person, a place, a thing) the question does
-    not already hold.
+    question does not already hold, a name (of a person, a place, a thing) the question does
+    not already hold, or what an acronym of the question stands for.
 
     With the passage text stands in, its capitalised first word counts as a name only when the
     passage also writes it capitalised inside a sentence ("Thanks to …" opens a sentence; a
     name recurs as one)."""
     if wanted == "weekday":
         return bool(_weekdays(text))
+    if wanted == "expansion":
+        # "What does DKMS stand for?" is answered by what DKMS stands for; a question that
+        # names no acronym ("Wofür steht das Symbol?") by anything.
+        asked = acronyms(question)
+        return not asked or bool(_expansions(text, asked))
     if wanted == "date":
         return bool(re.search(r"\d", text) or _months_in(text))
     if wanted == "number":
@@ -95,6 +109,10 @@ def has_answer_type(
             names = [n for n in names if n != opener or _named_inside(n, passage)]
         return bool(names or (wanted == "name" and _code_names(text, question)))
     return True
+
+
+def _expansions(text: str, asked: tuple[str, ...]) -> list[str]:
+    return [e for a in asked if (e := expansion(a, text)) is not None]
 
 
 def _named_inside(word: str, passage: str) -> bool:
@@ -213,6 +231,8 @@ def short_answer(sentence: str, question: str) -> str | None:
     wanted = answer_type(question)
     if wanted == "weekday":
         candidates = _weekdays(sentence)
+    elif wanted == "expansion":
+        candidates = _expansions(sentence, acronyms(question))
     elif wanted == "date":
         candidates = _dates(sentence, question)
     elif wanted == "number":

@@ -17,7 +17,9 @@ __all__ = [
     "KeyTerms",
     "NUMBER_RE",
     "WORD_RE",
+    "acronyms",
     "content_words",
+    "expansion",
     "fold",
     "key_terms",
     "months",
@@ -152,6 +154,104 @@ def _alike(word: str) -> bool:
     digit = any(c.isdigit() for c in word) and bool(letters)
     hyphen_word = "-" in word and not digit  # "SSH-nyckeln": judged by its parts
     return not hyphen_word and (inner_capital or capitals or digit)
+
+
+def acronyms(sentence: str) -> tuple[str, ...]:
+    """The acronyms of sentence as written: two or more capitals ("DKMS", "UTF-8"'s "UTF",
+    "GnuPG"), in order, each once."""
+    found: dict[str, None] = {}
+    for word in WORD_RE.findall(sentence):
+        for part in word.split("-"):
+            part = part.strip("'’:")
+            if sum(c.isupper() for c in part) >= 2 and part[:1].isupper() and part.isalnum():
+                found[part] = None
+    return tuple(found)
+
+
+# An expansion has at most this many words per letter of its acronym and at most this many
+# more ("Musical Instrument Digital Interface"; "Information Technology Infrastructure Library"
+# with a function word or two). From Schwartz & Hearst (2003): min(|A| + 5, 2|A|) words.
+_EXPANSION_EXTRA_WORDS = 5
+# At most this many words stand between an acronym and its expansion: none in "Dynamic Kernel
+# Module Support (DKMS)", "stands for" / "steht für" / "står för", "8-bit" in "UTF-8 (8-bit
+# Unicode Transformation Format)". Farther away, matching initials are a coincidence.
+_EXPANSION_MAX_GAP = 3
+_EXPANSION_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def expansion(acronym: str, text: str) -> str | None:
+    """The words of text that acronym abbreviates, as written, or None: "Dynamic Kernel Module
+    Support" for "DKMS" in "Dynamic Kernel Module Support (DKMS) ist ein …".
+
+    The letters of the acronym must occur in order in a run of words, the first letter
+    starting the run's first word and every word other than a function word starting with one
+    of the letters (the Schwartz & Hearst rule, letters inside a word allowed: "GnuPG" for
+    "GNU Privacy Guard"), and the acronym must stand next to the run, as in a definition
+    ("… (DKMS)", "DKMS steht für …"). Of several runs, the one nearest to the acronym.
+
+    Written here, not taken from the `abbreviations` package (the same algorithm): that
+    package configures the root logger when imported and only reads "long form (SHORT)".
+    """
+    letters = [c.lower() for c in acronym if c.isalnum()]
+    if len(letters) < 2:
+        return None
+    at = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(acronym)}(?!\w)", text)]
+    if not at:
+        return None
+    words = list(_EXPANSION_WORD_RE.finditer(text))
+    limit = min(len(letters) + _EXPANSION_EXTRA_WORDS, 2 * len(letters))
+    function_words = stopwords()
+    best: tuple[int, str] | None = None
+    for i, first in enumerate(words):
+        if first.group().lower()[0] != letters[0] or first.group() == acronym:
+            continue
+        end = _spell(letters, [w.group() for w in words[i : i + limit]], function_words)
+        if end is None:
+            continue
+        start, stop = first.start(), words[i + end].end()
+        between = (text[stop:a] if a >= stop else text[a + len(acronym) : start] for a in at)
+        gap = min(len(_EXPANSION_WORD_RE.findall(b)) for b in between)
+        if gap <= _EXPANSION_MAX_GAP and (best is None or gap < best[0]):
+            best = (gap, text[start:stop])
+    return best[1] if best else None
+
+
+def _spell(letters: list[str], run: list[str], function_words: frozenset[str]) -> int | None:
+    """The index of the last word of run when its words spell letters (see expansion)."""
+
+    def match(li: int, wi: int) -> int | None:
+        # letters[li:] are still to spell, from the start of run[wi].
+        if wi >= len(run) or run[wi].isupper() and len(run[wi]) > 1 and wi > 0:
+            return None  # past the run, or another acronym
+        word = run[wi].lower()
+        if word[0] != letters[li]:
+            if wi > 0 and word in function_words:
+                return match(li, wi + 1)  # "Library of Congress"
+            return None
+        # The word starts with the letter; it may hold the next few letters inside it too.
+        li += 1
+        for inner in range(0, len(letters) - li + 1):
+            if inner and not _inner(letters[li : li + inner], word[1:]):
+                break
+            rest = li + inner
+            if rest == len(letters):
+                return wi
+            found = match(rest, wi + 1)
+            if found is not None:
+                return found
+        return None
+
+    return match(0, 0)
+
+
+def _inner(letters: list[str], word: str) -> bool:
+    """True if letters occur in word in order."""
+    pos = 0
+    for c in letters:
+        pos = word.find(c, pos) + 1
+        if not pos:
+            return False
+    return True
 
 
 def opener(sentence: str, language: str | None = None) -> str | None:

@@ -31,8 +31,10 @@ __all__ = [
 LANG_DIR = Path(__file__).resolve().parent / "lang"
 DEFAULT_LANGUAGE = "en"
 # The kinds of answer a question can ask for, in the order they are tried. "place" is a named
-# place ("In which city …?"), answered by a name; "where" is any location ("in the file menu").
+# place ("In which city …?"), answered by a name; "where" is any location ("in the file menu");
+# "expansion" asks what an acronym stands for ("What does DKMS stand for?").
 KINDS = (
+    "expansion",
     "weekday",
     "date",
     "number",

@@ -808,3 +808,38 @@ def test_a_german_quote_must_share_the_question_nouns():
     question = "Was ist die Hauptstadt von Norwegen?"
     text = "Das norwegische Projekt wurde 2001 gegründet."
     assert topical(question, text, "de") < 0.5
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does LVM stand for?",
+        "What does the acronym LVM stand for?",
+        "What is LVM short for?",
+        "Vad står förkortningen LVM för?",
+        "Wofür steht die Abkürzung LVM?",
+        "Was bedeutet die Abkürzung LVM?",
+    ],
+)
+def test_what_an_acronym_stands_for_is_a_kind_of_answer(question):
+    assert answer_type(question) == "expansion"
+    assert short_answer("Den Logical Volume Manager (LVM) gibt es lange.", question) == (
+        "Logical Volume Manager"
+    )
+    assert not has_answer_type("LVM joins disks into volumes.", "expansion", question)
+
+
+def test_a_restated_acronym_falls_back_to_the_sentence_that_defines_it():
+    defines = ev(1, "Dynamic Widget Loader (DWL) ist ein Rahmenwerk für Module.", 0.5,
+                 language="de", lexical=0.4, dense=0.6)  # fmt: skip
+    p = prepared("Wofür steht die Abkürzung DWL?", [defines], "de")
+    c = compose(p, "DWL [1].")
+    assert c.mode == "quoted" and c.short == "Dynamic Widget Loader"
+    assert c.text.startswith('Antwort: Dynamic Widget Loader. Die Dokumente sagen: "Dynamic')
+
+
+def test_an_expansion_the_evidence_does_not_give_is_not_answered():
+    known = ev(1, "The WDL team maintains the widget framework for schools.", 0.6, lexical=0.6)
+    p = prepared("What does WDL stand for?", [known])
+    c = compose(p, "WDL stands for Widget Development Library [1].")
+    assert c.mode == "refused"

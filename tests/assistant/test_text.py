@@ -1,6 +1,8 @@
 """assistant/text.py: names and terms of a sentence, with its language."""
 
-from assistant.text import key_terms, opener, spelled_alike
+import pytest
+
+from assistant.text import acronyms, expansion, key_terms, opener, spelled_alike
 
 
 def test_a_german_question_names_its_acronym_not_its_nouns():
@@ -21,3 +23,34 @@ def test_identifiers_and_acronyms_are_spelled_alike_in_every_language():
 def test_an_identifier_inside_a_compound_is_spelled_alike_the_rest_is_not():
     assert spelled_alike("Vilken fil ska SSH-nyckeln placeras i?") == {"ssh"}
     assert spelled_alike("Which Su-24 was it?") == {"su-24"}
+
+
+@pytest.mark.parametrize(
+    ("acronym", "text", "expanded"),
+    [
+        # "long form (SHORT)", the common way a document defines an acronym
+        ("LVM", "The Logical Volume Manager (LVM) joins disks.", "Logical Volume Manager"),
+        # "SHORT (long form)", and letters inside a word ("GnuPG": GNU Privacy Guard)
+        ("GnuPG", "GnuPG (GNU Privacy Guard) signs files.", "GNU Privacy Guard"),
+        ("SSH", "SSH (Secure Shell) logs in remotely.", "Secure Shell"),
+        # a few words between them: "stands for", "steht für", "8-bit"
+        ("FWP", "FWP steht für Frobnicating Widget Protocol.", "Frobnicating Widget Protocol"),
+        ("UTF", "UTF-8 (8-bit Unicode Transformation Format) is common.",
+         "Unicode Transformation Format"),
+        # a function word inside the expansion
+        ("BoM", "The Bill of Materials (BoM) lists parts.", "Bill of Materials"),
+        # no expansion: matching initials far from the acronym are a coincidence
+        ("SSH", "Use SSH to log in to the server securely here.", None),
+        ("ITIL", "ITIL is a framework for IT service management.", None),
+        # the acronym is not in the text
+        ("LVM", "The Logical Volume Manager joins disks.", None),
+    ],
+)  # fmt: skip
+def test_an_acronym_is_expanded_only_where_the_text_defines_it(acronym, text, expanded):
+    assert expansion(acronym, text) == expanded
+
+
+def test_acronyms_of_a_question_as_written():
+    assert acronyms("Wofür steht die Abkürzung DKMS?") == ("DKMS",)
+    assert acronyms("What does UTF-8 stand for in GnuPG?") == ("UTF", "GnuPG")
+    assert acronyms("What does Linux stand for?") == ()
