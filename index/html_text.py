@@ -75,8 +75,14 @@ _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w:.-]{1,40}
 _BLOCK_BREAK = "\ue000"
 # A table row stays one line, its cells joined by " | ": "Squid | Cache for web sites" keeps the
 # name with what it is (one cell per paragraph lost which description belongs to which name).
+# Below a header row (all <th>), each cell is led by its column's header: "service: imaps |
+# port: 993" says which number is the port; a row alone ("imaps | 993") does not, and a row is
+# what evidence selection picks and the model reads.
 _CELL_BREAK = "\ue002"
+_HEADER_CELL_BREAK = "\ue003"
+_TABLE_EDGE = "\ue004"  # a table starts or ends: its header no longer applies
 _CELL_TAGS = frozenset({"td", "th"})
+_CELL_SPLIT = re.compile(f"[{_CELL_BREAK}{_HEADER_CELL_BREAK}]")
 _LINE_BREAK = "\ue001"
 
 
@@ -197,8 +203,10 @@ class _Page:
         if self.visible and self._hides(tag, attrs):
             self.hidden_at = len(self.stack)
         if tag in _CELL_TAGS:
-            self.text(_CELL_BREAK)
+            self.text(_HEADER_CELL_BREAK if tag == "th" else _CELL_BREAK)
         elif tag in _BLOCK_TAGS:
+            if tag == "table":
+                self.text(_TABLE_EDGE)
             self.text(self._block_break(tag))
         if tag == "h1" and not self.h1_done and self.visible:
             self.h1_at = len(self.stack)
@@ -219,6 +227,8 @@ class _Page:
     def _pop(self) -> str:
         tag = self.stack.pop()
         self.open[tag] -= 1
+        if tag == "table":
+            self.text(_TABLE_EDGE)
         if tag in _BLOCK_TAGS:
             self.text(self._block_break(tag))
         depth = len(self.stack)
@@ -336,12 +346,24 @@ def html_text(html: str) -> HtmlText:
 
     blocks = []
     # Inline markup and source line wraps become single spaces; blocks become paragraphs.
-    for block in "".join(page.parts).split(_BLOCK_BREAK):
-        lines = [_cells(line) for line in block.split(_LINE_BREAK)]
-        if text := "\n".join(line for line in lines if line):
-            blocks.append(text)
+    for table in "".join(page.parts).split(_TABLE_EDGE):
+        header: list[str] = []
+        for block in table.split(_BLOCK_BREAK):
+            lines = []
+            for line in block.split(_LINE_BREAK):
+                cells = _row(line)
+                if _HEADER_CELL_BREAK in line and _CELL_BREAK not in line:
+                    header = cells
+                elif header and _CELL_BREAK in line and _aligned(cells, header):
+                    # strict=False: the cells past the header's, if any, are empty
+                    labelled = zip(header, cells, strict=False)
+                    cells = [f"{h}: {c}" if h and c else c for h, c in labelled]
+                lines.append(" | ".join(cell for cell in cells if cell))
+            if text := "\n".join(line for line in lines if line):
+                blocks.append(text)
     h1 = "".join(page.h1).replace(_LINE_BREAK, " ").replace(_BLOCK_BREAK, " ")
-    h1 = h1.replace(_CELL_BREAK, " ")
+    for marker in (_CELL_BREAK, _HEADER_CELL_BREAK, _TABLE_EDGE):
+        h1 = h1.replace(marker, " ")
     h1 = " ".join(h1.split())
     dates = [page.metas[key] for key in _DATE_METAS if key in page.metas]
     if page.time:
@@ -351,7 +373,19 @@ def html_text(html: str) -> HtmlText:
     )
 
 
-def _cells(line: str) -> str:
-    """One line of text with its table cells (if any) joined by " | ", empty cells dropped."""
-    cells = (" ".join(cell.split()) for cell in line.split(_CELL_BREAK))
-    return " | ".join(cell for cell in cells if cell)
+def _aligned(cells: list[str], header: list[str]) -> bool:
+    """True when a row has the header's columns (trailing empty cells aside): a row with
+    merged or extra cells cannot be labelled by position."""
+
+    def used(row: list[str]) -> int:
+        return max((i + 1 for i, cell in enumerate(row) if cell), default=0)
+
+    return len(cells) == len(header) or used(cells) == used(header)
+
+
+def _row(line: str) -> list[str]:
+    """The cells of one line of text (one cell if it is no table row), spaces normalised.
+
+    The text before a row's first cell is a cell too (usually empty); empty cells are kept so
+    that cells and header line up by position."""
+    return [" ".join(cell.split()) for cell in _CELL_SPLIT.split(line)]

@@ -375,7 +375,29 @@ def test_a_table_row_is_one_line_with_its_cells_joined():
     )
     assert page.text.split("\n\n") == [
         "Service | Use",
-        "Squid | Cache for web sites",  # the empty cell is dropped
-        "DNS | Name server",
+        # each cell led by its column's header; the empty cell is dropped
+        "Service: Squid | Use: Cache for web sites",
+        "Service: DNS | Use: Name server",
         "After the table.",
+    ]
+
+
+def test_table_cells_are_labelled_only_by_a_header_row_of_their_own_table():
+    page = html_text(
+        "<table><tr><td>Port</td><td>Service</td></tr><tr><td>993</td><td>imaps</td></tr>"
+        "</table>"  # no <th> row: nothing says which cell is which
+        "<table><thead><tr><th>Name</th><th>Port</th><th>Note</th></tr></thead>"
+        "<tr><td>imaps</td><td>993</td><td></td></tr>"  # an empty cell keeps its column
+        "<tr><td colspan='2'>merged</td><td>x</td></tr>"  # merged cells: not by position
+        "<tr><th>imap</th><td>143</td><td>old</td></tr></table>"  # a row header is a cell
+        "<table><tr><td>z</td><td>w</td></tr></table>"  # the next table has no header
+    )
+    assert page.text.split("\n\n") == [
+        "Port | Service",
+        "993 | imaps",
+        "Name | Port | Note",
+        "Name: imaps | Port: 993",
+        "merged | x",
+        "Name: imap | Port: 143 | Note: old",
+        "z | w",
     ]
