@@ -60,7 +60,10 @@ def answer_type(question: str, language: str | None = None) -> str | None:
     kind = lang.question_kind(question)
     if kind is None and language is None:
         # A language misread on a short question: any language's question words will do.
-        kind = next((k for la in all_languages() if (k := la.question_kind(question))), None)
+        kind = next(
+            (k for la in all_languages() if (k := la.question_kind(question, word_order=False))),
+            None,
+        )
     return kind
 
 

@@ -82,6 +82,13 @@ class Language:
     weekdays: frozenset[str]  # "On which day of the week …?" is answered by one of these
     capitalised_nouns: bool  # every noun is capitalised (German): capitals do not mark names
     pronouns: frozenset[str]
+    # Words that open a clause before the question proper ("If …, can …?", "Om …, ligger …?").
+    clause_openers: frozenset[str]
+    # Words that open a question asking for something other than yes or no (who, what, …).
+    question_words: frozenset[str]
+    # Any verb may open a yes/no question ("Raderar shred filen …?", "Klappt die Reparatur
+    # …?"), so a question that opens with no question word asks yes or no.
+    verb_first_yesno: bool
     refusal_cues: tuple[str, ...]
     units: dict[str, int]
     teens: dict[str, int]
@@ -106,12 +113,27 @@ class Language:
     wide_months: frozenset[str] = frozenset()  # full names only
 
     # -- questions ---------------------------------------------------------------------------
-    def question_kind(self, question: str) -> str | None:
-        """The kind of answer question asks for (one of KINDS), or None."""
+    def question_kind(self, question: str, *, word_order: bool = True) -> str | None:
+        """The kind of answer question asks for (one of KINDS), or None.
+
+        A leading clause is skipped ("If a command ignores the signal, can timeout …?" asks
+        what "can timeout …?" asks); in a language that asks yes/no by putting any verb first,
+        a question that opens with no question word is a yes/no question (word_order=False
+        leaves that out: for a question that may be in another language).
+        """
         text = question.strip().lstrip("¿¡\"'“«(").strip()
+        first = _WORD_RE.match(text)
+        if first and fold(first.group()) in self.clause_openers and "," in text:
+            rest = text.split(",", 1)[1]
+            if kind := self.question_kind(rest, word_order=word_order):
+                return kind
         for kind in KINDS:
             if any(p.match(text) for p in self.questions.get(kind, ())):
                 return kind
+        if word_order and self.verb_first_yesno and text.rstrip().endswith("?") and first:
+            opening = {fold(w) for w in _WORD_RE.findall(text)[:3]}
+            if not opening & self.question_words and fold(first.group()) not in self.stopwords:
+                return "yesno"
         return None
 
     # -- words -------------------------------------------------------------------------------
@@ -213,6 +235,9 @@ def _load(path: Path) -> Language:
         weekdays=_words(words["weekdays"]),
         capitalised_nouns=bool(words.get("capitalised_nouns", False)),
         pronouns=_words(questions.get("pronouns", "")),
+        clause_openers=_words(questions.get("clause_openers", "")),
+        question_words=_words(questions.get("question_words", "")),
+        verb_first_yesno=bool(questions.get("verb_first_yesno", False)),
         refusal_cues=tuple(fold(c) for c in words.get("refusal_cues", [])),
         units={fold(k): v for k, v in numbers["units"].items()},
         teens={fold(k): v for k, v in numbers["teens"].items()},

@@ -104,6 +104,18 @@ def test_ambiguous_words_are_not_months(word: str):
         ("de", "Seit wie vielen Jahren gibt es das Programm?", "number"),
         ("de", "Mit welchem Befehl löscht man ein Paket?", "name"),
         ("de", "Wie lösche ich alte Pakete?", "howto"),
+        # a leading clause is skipped: the question proper follows the comma
+        ("en", "When I log in as root, do I keep my settings?", "yesno"),
+        ("en", "If the disk fails, how many copies are left?", "number"),
+        ("sv", "Om jag kör programmet två gånger, vad händer då?", None),
+        ("de", "Wenn die Platte defekt ist, wann merke ich das?", "date"),
+        # Swedish and German ask yes/no with any verb first; English with an auxiliary only
+        ("sv", "Raderar programmet filen efteråt?", "yesno"),
+        ("de", "Klappt die Reparatur auch ohne Netz?", "yesno"),
+        ("sv", "Vad gör kommandot?", None),
+        ("de", "Warum klappt das nicht?", None),
+        ("en", "Deletes the program the file afterwards?", None),
+        ("sv", "Och sedan?", None),  # a function word first: no verb
     ],
 )
 def test_question_kinds(language: str, question: str, kind: str | None):
