@@ -30,6 +30,7 @@ from assistant.text import (
     fold,
     key_terms,
     months,
+    negated,
     numbers,
     opener,
     stem_match,
@@ -51,6 +52,7 @@ __all__ = [
     "Similarity",
     "Span",
     "Verifier",
+    "answers_yes_no",
     "check_answer",
     "looks_like_refusal",
     "missing_terms",
@@ -143,7 +145,8 @@ def _overlap(sentence: str, spans: Sequence[Span]) -> float:
     return sum(stem_match(w, vocabulary) for w in words) / len(words)
 
 
-def _answers_yes_no(sentence: str, language: str) -> bool:
+def answers_yes_no(sentence: str, language: str) -> bool:
+    """True when sentence holds a yes or no word of its language ("Yes", "Nej", "nicht")."""
     words = {fold(w) for w in WORD_RE.findall(sentence)}
     lang = get_language(language)
     return bool(words & (lang.affirmative | lang.negative))
@@ -209,7 +212,7 @@ def adds_to(sentence: str, question: str, *, language: str = "en") -> bool:
     if new_facts or any(not stem_match(w, asked_words) for w in terms.words):
         return True
     lang = get_language(language)
-    return lang.question_kind(question) == "yesno" and _answers_yes_no(sentence, language)
+    return lang.question_kind(question) == "yesno" and answers_yes_no(sentence, language)
 
 
 @dataclass(frozen=True)
@@ -262,10 +265,17 @@ class Verifier:
         yes_no = (
             bool(question)
             and get_language(language).question_kind(question) == "yesno"
-            and _answers_yes_no(sentence, language)
+            and answers_yes_no(sentence, language)
         )
         if not has_facts and not terms.words and not yes_no:
             return False, "says nothing that can be checked"
+        if (
+            question
+            and get_language(language).question_kind(question) == "yesno"
+            and negated(sentence, language) != any(negated(s.text, s.language) for s in spans)
+        ):
+            # "Yes, it can …" on "It is not possible to …": the span answers the other way.
+            return False, "the cited text says the opposite"
         if question and not adds_to(sentence, question, language=language):
             return False, "only restates the question"
         if len(WORD_RE.findall(sentence)) >= LANGUAGE_WORDS:

@@ -18,6 +18,7 @@ from assistant.citations import (
     Span,
     Verifier,
     adds_to,
+    answers_yes_no,
     looks_like_refusal,
     missing_terms,
 )
@@ -177,7 +178,11 @@ def compose(
             (a for c in kept if (a := short_answer(c.sentence, question)) is not None), None
         )
         bare = WORD_RE.findall(CITE_RE.sub("", text))
-        if len(bare) < 2 or (short is not None and bare == WORD_RE.findall(short)):
+        if wanted == "yesno" and short is not None and not answers_yes_no(text, reply):
+            # "Der Eintrag wird nicht benutzt [1]." answers "Wird der Eintrag benutzt?" with
+            # no: the reader gets the no it implies first.
+            text = f"{short}. {text}"
+        elif len(bare) < 2 or (short is not None and bare == WORD_RE.findall(short)):
             # A bare "11 [1].", "2016 [1]." or "Jane Doe [1]." is in no language: the answer
             # lead says it in the question's.
             text = f"{lang.short_lead} {text}"
@@ -233,10 +238,6 @@ def _relayed(
     check = kept[0]
     cited = by_n[check.cited[0]]
     short = short_answer(check.sentence, prepared.standalone)
-    if short is not None and wanted == "yesno":
-        # short_answer gives the draft's own "Yes"/"No"; the user gets the question's.
-        lang, draft_lang = get_language(prepared.language), get_language(prepared.reply_language)
-        short = lang.no if short == draft_lang.no else lang.yes
     composed = _quoted(
         cited,
         prepared.standalone,
@@ -327,13 +328,14 @@ def best_quote(
             (e.lexical >= settings.quote_min_lexical
              and topical(question, e.text, language) >= settings.quote_min_lexical)
             # Meaning stands in for words across languages, where the quote holds the very kind
-            # of fact asked for (a date for "when"), and where it holds what the model's removed
-            # draft said beyond the question (the model read the answer there but worded it
-            # badly). Otherwise a sentence close in meaning that lacks the question's words is
+            # of fact asked for (a date for "when"), for a yes/no question (a statement close
+            # to what it asks says yes or, negated, no), and where it holds what the model's
+            # removed draft said beyond the question (the model read the answer there but worded
+            # it badly). Otherwise a sentence close in meaning that lacks the question's words is
             # about the topic, not an answer ("All enquiries go to the help desk." for "What
             # is the help desk's e-mail address?").
             or (e.dense >= settings.quote_min_dense
-                and (e.language != language or wanted in TYPED_KINDS
+                and (e.language != language or wanted in TYPED_KINDS or wanted == "yesno"
                      or any(_agrees(d, question, e.text) for d in drafts)))
         )
     ]  # fmt: skip

@@ -18,6 +18,7 @@ from assistant.text import (
     expansion,
     fold,
     key_terms,
+    negated,
     not_names,
     stem_match,
     weekdays,
@@ -227,7 +228,8 @@ def _code_names(text: str, question: str) -> list[str]:
 
 
 def short_answer(sentence: str, question: str) -> str | None:
-    """The one date, number or new name in sentence that answers question, else None.
+    """The one date, number or new name in sentence that answers question, else None; for a
+    yes/no question, the question language's yes or no that the sentence implies.
 
     sentence is a checked answer sentence (or a quoted evidence sentence) without markers.
     """
@@ -245,11 +247,11 @@ def short_answer(sentence: str, question: str) -> str | None:
     elif wanted in {"person", "which", "place", "where"}:
         candidates = _names(sentence, question)
     elif wanted == "yesno":
-        lang = get_language(detect_language(sentence))
-        words = {fold(w) for w in re.findall(r"\w+", sentence)}
-        if words & lang.negative:
-            return lang.no
-        return lang.yes if words & lang.affirmative else None
+        # The statement answers no when it negates what the question asks and the question
+        # does not (or the other way round), in the question's own language.
+        asked = get_language(detect_language(question))
+        says_no = negated(sentence, detect_language(sentence)) != negated(question, asked.code)
+        return asked.no if says_no else asked.yes
     else:
         return None
     distinct = list(dict.fromkeys(candidates))

@@ -23,6 +23,7 @@ __all__ = [
     "fold",
     "key_terms",
     "months",
+    "negated",
     "numbers",
     "opener",
     "stem_match",
@@ -254,6 +255,15 @@ def _inner(letters: list[str], word: str) -> bool:
     return True
 
 
+def negated(text: str, language: str) -> bool:
+    """True when text holds a negation word of its language ("not", "inte", "keine", "never").
+
+    A yes/no question is answered by whether a statement negates what the question asks:
+    "ssh does not stop on the escape character" answers "Will the escape key interrupt ssh?"
+    with no, and the same statement answers "Does ssh ignore the escape key?" with yes."""
+    return bool({fold(w) for w in WORD_RE.findall(text)} & get_language(language).negative)
+
+
 def opener(sentence: str, language: str | None = None) -> str | None:
     """The sentence's first word, folded, when it could be a name ("Paris is …"): capitalised
     and not a function word, month or number of any supported language; else None.
@@ -264,6 +274,11 @@ def opener(sentence: str, language: str | None = None) -> str | None:
     tokens = WORD_RE.findall(sentence)
     if not tokens or not tokens[0][:1].isupper():
         return None
+    if language and sentence.rstrip().endswith("?"):
+        # A question that asks yes/no by putting its verb first opens with that verb
+        # ("Behöver vanliga program …?"), not with a name.
+        if get_language(language).question_kind(sentence) == "yesno":
+            return None
     folded = fold(tokens[0]).strip("'-:")
     if folded in not_names() or month_number(folded) is not None:
         return None
