@@ -52,7 +52,6 @@ __all__ = [
     "Similarity",
     "Span",
     "Verifier",
-    "answers_yes_no",
     "check_answer",
     "looks_like_refusal",
     "missing_terms",
@@ -145,7 +144,7 @@ def _overlap(sentence: str, spans: Sequence[Span]) -> float:
     return sum(stem_match(w, vocabulary) for w in words) / len(words)
 
 
-def answers_yes_no(sentence: str, language: str) -> bool:
+def _answers_yes_no(sentence: str, language: str) -> bool:
     """True when sentence holds a yes or no word of its language ("Yes", "Nej", "nicht")."""
     words = {fold(w) for w in WORD_RE.findall(sentence)}
     lang = get_language(language)
@@ -212,7 +211,7 @@ def adds_to(sentence: str, question: str, *, language: str = "en") -> bool:
     if new_facts or any(not stem_match(w, asked_words) for w in terms.words):
         return True
     lang = get_language(language)
-    return lang.question_kind(question) == "yesno" and answers_yes_no(sentence, language)
+    return lang.question_kind(question) == "yesno" and _answers_yes_no(sentence, language)
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ class Verifier:
         yes_no = (
             bool(question)
             and get_language(language).question_kind(question) == "yesno"
-            and answers_yes_no(sentence, language)
+            and _answers_yes_no(sentence, language)
         )
         if not has_facts and not terms.words and not yes_no:
             return False, "says nothing that can be checked"

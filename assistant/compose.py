@@ -18,7 +18,6 @@ from assistant.citations import (
     Span,
     Verifier,
     adds_to,
-    answers_yes_no,
     looks_like_refusal,
     missing_terms,
 )
@@ -178,7 +177,7 @@ def compose(
             (a for c in kept if (a := short_answer(c.sentence, question)) is not None), None
         )
         bare = WORD_RE.findall(CITE_RE.sub("", text))
-        if wanted == "yesno" and short is not None and not answers_yes_no(text, reply):
+        if wanted == "yesno" and short is not None and not _opens_with_yes_no(text, reply):
             # "Der Eintrag wird nicht benutzt [1]." answers "Wird der Eintrag benutzt?" with
             # no: the reader gets the no it implies first.
             text = f"{short}. {text}"
@@ -200,6 +199,13 @@ def compose(
     if chosen is None:
         return Composed(refusal.text, (), removed, reasons, why=NO_SENTENCE_STANDS)
     return _quoted(chosen, question, language, removed, reasons, prepared, wanted, settings)
+
+
+def _opens_with_yes_no(text: str, language: str) -> bool:
+    """True when text opens with a yes or a no ("Yes, …", "Nein.")."""
+    lang = get_language(language)
+    first = WORD_RE.match(text.lstrip())
+    return bool(first) and fold(first.group()) in lang.affirmative | {fold(lang.no)}
 
 
 def _quoted(

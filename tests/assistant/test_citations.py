@@ -529,3 +529,21 @@ def test_a_sentence_may_join_the_facts_of_the_spans_it_cites():
     talks = [Span(1, "Talks were held in Ankara in March."), Span(2, "Putin attended the talks.")]
     (check,) = check_answer("Putin held talks in Ankara [1][2].", talks, language="en").kept
     assert check.cited == (1, 2)
+
+
+GRAND_STAFF = Span(1, "It is not possible to show a piano segment in a grand staff.")
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept", "reason"),
+    [
+        ("Yes, it can show a piano segment in a grand staff [1].", 0,
+         "the cited text says the opposite"),
+        ("No, it is not possible to show a piano segment in a grand staff [1].", 1, None),
+    ],
+)  # fmt: skip
+def test_a_yes_or_no_must_agree_with_the_negation_of_its_span(answer, kept, reason):
+    question = "Can the editor show a piano segment in a grand staff?"
+    result = check_answer(answer, [GRAND_STAFF], language="en", question=question)
+    assert len(result.kept) == kept
+    assert [c.reason for c in result.removed] == ([reason] if reason else [])

@@ -843,3 +843,33 @@ def test_an_expansion_the_evidence_does_not_give_is_not_answered():
     p = prepared("What does WDL stand for?", [known])
     c = compose(p, "WDL stands for Widget Development Library [1].")
     assert c.mode == "refused"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "short"),
+    [
+        # a statement says no when it negates what the question asks, in the question's words
+        ("Unlike telnet, ssh does not stop on the escape character.",
+         "Will the telnet escape key interrupt an ssh session?", "No"),
+        ("Sie können auch UUIDs verwenden, statt der Gerätenamen.",
+         "Kan jag montera diskar via UUID i stället för enhetsnamn?", "Ja"),
+        ("Die meisten Programme benötigen keine Kernel-Header.",
+         "Behöver vanliga program kärnans header-filer?", "Nej"),
+        # the question's own negation turns it round
+        ("Programs without options run in the foreground.",
+         "Does the program not run in the foreground?", "Yes"),
+    ],
+)  # fmt: skip
+def test_a_yes_no_answer_is_the_negation_a_statement_implies(sentence, question, short):
+    assert short_answer(sentence, question) == short
+
+
+def test_a_yes_no_quote_and_a_draft_without_yes_or_no_lead_with_the_answer():
+    e = ev(1, "Das Passwortfeld in /etc/group wird nicht wirklich benutzt.", 0.6,
+           language="de", lexical=0.3, dense=0.6)  # fmt: skip
+    p = prepared("Wird das Passwortfeld in /etc/group verwendet?", [e], "de")
+    quoted = compose(p, "Ja [2].")  # cites no evidence: removed, the sentence is quoted
+    assert quoted.mode == "quoted" and quoted.short == "Nein"
+    assert quoted.text.startswith('Antwort: Nein. Die Dokumente sagen: "Das Passwortfeld')
+    drafted = compose(p, "Das Passwortfeld in /etc/group wird nicht wirklich benutzt [1].")
+    assert drafted.mode == "generated" and drafted.text.startswith("Nein. Das Passwortfeld")

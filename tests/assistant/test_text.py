@@ -54,3 +54,9 @@ def test_acronyms_of_a_question_as_written():
     assert acronyms("Wofür steht die Abkürzung DKMS?") == ("DKMS",)
     assert acronyms("What does UTF-8 stand for in GnuPG?") == ("UTF", "GnuPG")
     assert acronyms("What does Linux stand for?") == ()
+
+
+def test_a_verb_first_question_opens_with_its_verb_not_a_name():
+    assert opener("Behöver vanliga program kärnans header-filer?", "sv") is None
+    assert opener("Klappt die Reparatur auch ohne Netz?", "de") is None
+    assert opener("Paris hosted the talks.", "en") == "paris"
