@@ -178,6 +178,7 @@ _EXPANSION_EXTRA_WORDS = 5
 # Unicode Transformation Format)". Farther away, matching initials are a coincidence.
 _EXPANSION_MAX_GAP = 3
 _EXPANSION_WORD_RE = re.compile(r"[^\W_]+")
+_ACRONYM_LETTERS = (2, 10)  # Schwartz & Hearst's bounds on an abbreviation's length
 
 
 def expansion(acronym: str, text: str) -> str | None:
@@ -194,7 +195,7 @@ def expansion(acronym: str, text: str) -> str | None:
     package configures the root logger when imported and only reads "long form (SHORT)".
     """
     letters = [c.lower() for c in acronym if c.isalnum()]
-    if len(letters) < 2:
+    if not _ACRONYM_LETTERS[0] <= len(letters) <= _ACRONYM_LETTERS[1]:
         return None
     at = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(acronym)}(?!\w)", text)]
     if not at:
@@ -220,6 +221,7 @@ def expansion(acronym: str, text: str) -> str | None:
 def _spell(letters: list[str], run: list[str], function_words: frozenset[str]) -> int | None:
     """The index of the last word of run when its words spell letters (see expansion)."""
 
+    @cache  # each (letter, word) pair is tried once: linear in letters × words × letters
     def match(li: int, wi: int) -> int | None:
         # letters[li:] are still to spell, from the start of run[wi].
         if wi >= len(run) or run[wi].isupper() and len(run[wi]) > 1 and wi > 0:
