@@ -197,7 +197,10 @@ def expansion(acronym: str, text: str) -> str | None:
     letters = [c.lower() for c in acronym if c.isalnum()]
     if not _ACRONYM_LETTERS[0] <= len(letters) <= _ACRONYM_LETTERS[1]:
         return None
-    at = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(acronym)}(?!\w)", text)]
+    # Written with its first letter capital, in any case after it ("Midi" for "MIDI"); not
+    # a lower-case word ("it" is no "IT").
+    spelled = rf"(?<!\w){re.escape(acronym[0])}(?i:{re.escape(acronym[1:])})(?!\w)"
+    at = [m.start() for m in re.finditer(spelled, text)]
     if not at:
         return None
     words = list(_EXPANSION_WORD_RE.finditer(text))
@@ -205,7 +208,7 @@ def expansion(acronym: str, text: str) -> str | None:
     function_words = stopwords()
     best: tuple[int, str] | None = None
     for i, first in enumerate(words):
-        if first.group().lower()[0] != letters[0] or first.group() == acronym:
+        if first.group().lower()[0] != letters[0] or fold(first.group()) == fold(acronym):
             continue
         end = _spell(letters, [w.group() for w in words[i : i + limit]], function_words)
         if end is None:

@@ -42,8 +42,12 @@ def test_an_identifier_inside_a_compound_is_spelled_alike_the_rest_is_not():
         # no expansion: matching initials far from the acronym are a coincidence
         ("SSH", "Use SSH to log in to the server securely here.", None),
         ("ITIL", "ITIL is a framework for IT service management.", None),
-        # the acronym is not in the text
+        # the acronym is not in the text; a lower-case word is none
         ("LVM", "The Logical Volume Manager joins disks.", None),
+        ("IT", "Install Tools it says.", None),
+        # capitalised in another case: still the acronym
+        ("MIDI", "Midi (Musical Instrument Digital Interface) links instruments.",
+         "Musical Instrument Digital Interface"),
     ],
 )  # fmt: skip
 def test_an_acronym_is_expanded_only_where_the_text_defines_it(acronym, text, expanded):
