@@ -40,6 +40,27 @@ def test_a_german_question_over_the_german_handbook(manuals: Assistant):
 
 
 @pytest.mark.parametrize(
+    ("question", "lead", "source"),
+    [
+        # the statement that answers negates what the question asks: no, led in the
+        # question's language, with the sentence quoted (yesno2 dev)
+        ("Can dpkg sort out a package's dependencies by itself?", "Answer: No.", "itil-en-08-11"),
+        (
+            "Är Audacity-manualen på Debians wiki en fast version som inte ändras?",
+            "Svar: Nej.",
+            "audacity-sv-01",
+        ),
+    ],
+)
+def test_a_yes_no_question_is_answered_yes_or_no_first(
+    manuals: Assistant, question: str, lead: str, source: str
+):
+    answer = manuals.ask(question)
+    assert not answer.refused and answer.text.startswith(lead)
+    assert answer.citations and all(c.name.startswith(source) for c in answer.citations)
+
+
+@pytest.mark.parametrize(
     ("question", "language"),
     [
         # near the documents' topics, no name the documents lack: the evidence gate and the
