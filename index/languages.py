@@ -131,8 +131,13 @@ class Language:
             if any(p.match(text) for p in self.questions.get(kind, ())):
                 return kind
         if word_order and self.verb_first_yesno and text.rstrip().endswith("?") and first:
-            opening = {fold(w) for w in _WORD_RE.findall(text)[:3]}
-            if not opening & self.question_words and fold(first.group()) not in self.stopwords:
+            words = [fold(w) for w in _WORD_RE.findall(text)]
+            # A verb and what it asks about: a lone word ("Audacity?") asks nothing yet.
+            if (
+                len(words) >= 2
+                and not set(words[:3]) & self.question_words
+                and words[0] not in self.stopwords
+            ):
                 return "yesno"
         return None
 

@@ -116,6 +116,7 @@ def test_ambiguous_words_are_not_months(word: str):
         ("de", "Warum klappt das nicht?", None),
         ("en", "Deletes the program the file afterwards?", None),
         ("sv", "Och sedan?", None),  # a function word first: no verb
+        ("sv", "Audacity?", None),  # a lone word asks nothing yet
     ],
 )
 def test_question_kinds(language: str, question: str, kind: str | None):
