@@ -261,17 +261,12 @@ class Verifier:
             if off_topic and len(off_topic) > TOPIC_MISSING_SHARE * len(taken):
                 return False, "the cited text is not about " + ", ".join(off_topic)
         has_facts = bool(terms.numbers or terms.months or terms.names)
-        yes_no = (
-            bool(question)
-            and get_language(language).question_kind(question) == "yesno"
-            and _answers_yes_no(sentence, language)
-        )
+        asks_yes_no = bool(question) and get_language(language).question_kind(question) == "yesno"
+        yes_no = asks_yes_no and _answers_yes_no(sentence, language)
         if not has_facts and not terms.words and not yes_no:
             return False, "says nothing that can be checked"
-        if (
-            question
-            and get_language(language).question_kind(question) == "yesno"
-            and negated(sentence, language) != any(negated(s.text, s.language) for s in spans)
+        if asks_yes_no and negated(sentence, language) != any(
+            negated(s.text, s.language) for s in spans
         ):
             # "Yes, it can …" on "It is not possible to …": the span answers the other way.
             return False, "the cited text says the opposite"
