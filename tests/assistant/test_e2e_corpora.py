@@ -39,6 +39,13 @@ def test_a_german_question_over_the_german_handbook(manuals: Assistant):
     assert any("2001" in c.quote for c in answer.citations)
 
 
+def test_an_acronym_is_answered_by_the_expansion_the_pages_give(manuals: Assistant):
+    # Not an evaluation question: the ITIL pages define the acronym in a sentence and a heading.
+    answer = manuals.ask("What does SLA stand for?")
+    assert not answer.refused and answer.short == "Service Level Agreement"
+    assert any("Service Level Agreement (SLA)" in c.quote for c in answer.citations)
+
+
 @pytest.mark.parametrize(
     ("question", "lead", "source"),
     [
