@@ -53,6 +53,11 @@ _TERMINATOR = re.compile(r"""[.!?…]+["'”’»)\]]*""")
 _LINE = re.compile(r"[^\n]+")
 _LINE_END = re.compile(r"""[.!?…:;]["'”’»)\]]*$""")
 _WORD_BEFORE = re.compile(r"(\S+)$")
+# A line at least this long that ends without punctuation was wrapped by its writer's editor or a
+# manual-page formatter, so a next line opening with a number goes on with the sentence ("… not
+# beyond the year\n       2038."), unless it is a numbered item ("3. Select …", "124  if …").
+WRAP_WIDTH = 60
+_LIST_ITEM = re.compile(r"\d+[.)]?[ \t]+\S")
 
 
 def _is_boundary(text: str, match: re.Match[str], line_end: int) -> bool:
@@ -91,12 +96,15 @@ def _line_breaks_sentence(text: str, line_end: int, next_start: int) -> bool:
     """A newline ends a sentence unless it only wraps one (lower-case continuation, no blank).
 
     The continuation may be indented, as in manual pages and quoted mail, and may open with a
-    bracket: "… a suffix: s for seconds\n       (the default), m for minutes …"."""
+    bracket: "… a suffix: s for seconds\n       (the default), m for minutes …", or with a
+    number after a full-width line (WRAP_WIDTH)."""
     if text.count("\n", line_end, next_start) > 1:
         return True
     if _LINE_END.search(text[max(0, line_end - 8) : line_end].rstrip()):
         return True
     following = text[next_start : next_start + 80].lstrip(" \t").lstrip("([")
+    if following[:1].isdigit() and line_end - (text.rfind("\n", 0, line_end) + 1) >= WRAP_WIDTH:
+        return _LIST_ITEM.match(following) is not None
     return not following[:1].islower()
 
 

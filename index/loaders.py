@@ -55,9 +55,10 @@ class Document:
 
 # Raise when the text a loader makes of the same file changes (HTML table rows on one line: 2;
 # cleaning keeps manual text and sentences join indented wrapped lines: 3; table cells led by
-# their column's header: 4), so that ingest
+# their column's header: 4; a full-width line continues on a line that opens with a number: 5;
+# the chunks' sentence bounds follow the text's), so that ingest
 # re-indexes files it would otherwise skip as unchanged (index/ingest.py).
-LOADER_VERSION = 4
+LOADER_VERSION = 5
 
 
 def file_sha256(path: str | Path) -> str:

@@ -183,6 +183,34 @@ def test_chunk_is_frozen():
         chunk.start = 3  # type: ignore[misc]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # a full-width line goes on with a number: one sentence
+            "       Some platforms do not currently support timeouts beyond the year\n"
+            "       2038.\n",
+            ["Some platforms do not currently support timeouts beyond the year 2038."],
+        ),
+        (  # a short line before a number is a label or heading: two
+            "       EXIT STATUS\n       124 if COMMAND times out.\n",
+            ["EXIT STATUS", "124 if COMMAND times out."],
+        ),
+        (  # a numbered item after a full-width line starts its own sentence
+            "Pick the zone you need for the profile by dragging the mouse over it\n"
+            "3. Then choose noise removal.",
+            [
+                "Pick the zone you need for the profile by dragging the mouse over it",
+                "3.",  # the splitter's own reading of a list number
+                "Then choose noise removal.",
+            ],
+        ),
+    ],
+)
+def test_a_number_continues_only_a_full_width_line(text, expected):
+    sentences = [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
+    assert sentences == expected
+
+
 def test_an_indented_hard_wrapped_sentence_is_one_sentence():
     text = (
         "       TIME is a number with a suffix: s for seconds\n"
