@@ -111,22 +111,10 @@ def lexical_score(terms: list[tuple[str, float]], sentence: str) -> float:
 # try …"): the heading's words count for it, at this discount, so that the sentence that answers
 # is not crowded out by the heading, which says nothing itself.
 HEADING_DISCOUNT = 0.8
-# The same holds, more weakly, for the sentence before: the line that answers often stands right
-# after the one that matches the question ("… a friend of mine played the guitars." / "Guitarist:
-# Jane Doe"; "Author: Jane Doe." under the section's opening line). Chosen on the dev splits
-# (answer in the evidence shown to the model: 100 -> 102 of 128 at 0.6, with losses at 0.7
-# and 0.8).
-WINDOW_DISCOUNT = 0.6
 
 
-def _lexical_in_place(
-    terms: list[tuple[str, float]], sentence: str, heading: str, previous: str = ""
-) -> float:
-    """lexical_score of a sentence, counting its heading's and the sentence before's words at
-    a discount."""
+def _lexical_under_heading(terms: list[tuple[str, float]], sentence: str, heading: str) -> float:
     own = lexical_score(terms, sentence)
-    if previous:
-        own = max(own, WINDOW_DISCOUNT * lexical_score(terms, f"{previous} {sentence}"))
     if not heading:
         return own
     return max(own, HEADING_DISCOUNT * lexical_score(terms, f"{heading} {sentence}"))
@@ -220,12 +208,7 @@ class EvidenceSelector(BaseNodePostprocessor):
         # Resolved dates count: "last year" in a 2017 article answers a question about 2016.
         facts = [_facts(c) for c in candidates]
         lexical = [
-            max(
-                _lexical_in_place(
-                    t, f, str(c.metadata.get("heading", "")), str(c.metadata.get("previous", ""))
-                )
-                for t in term_sets
-            )
+            max(_lexical_under_heading(t, f, str(c.metadata.get("heading", ""))) for t in term_sets)
             for f, c in zip(facts, candidates, strict=True)
         ]
         # Embedding every sentence of every retrieved chunk costs seconds with a multilingual
@@ -308,17 +291,16 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
         meta = dict(chunk.metadata)
         text = chunk.get_content()
         base = int(meta.get("start", 0))
-        heading = previous = ""
+        heading = ""
         spans = split_sentences(text)
         for i, (rel_start, rel_end) in enumerate(spans):
             key = (str(meta.get("doc_id")), base + rel_start)
             if i + 1 < len(spans) and leads_in(text, rel_end, spans[i + 1]):
                 rel_end = spans[i + 1][1]  # "… add this line in" + "/etc/fstab"
             elif is_heading(text, rel_start, rel_end):
-                heading, previous = text[rel_start:rel_end], ""  # a new section starts
+                heading = text[rel_start:rel_end]
                 continue
             sentence = text[rel_start:rel_end]
-            before, previous = previous, sentence
             if key in seen or len(sentence) < 12:
                 continue
             # Document text is data: a sentence addressed to the assistant ("ignore the
@@ -340,7 +322,6 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
                         "context_start": base,
                         "chunk_rank": rank,
                         "heading": heading,
-                        "previous": before,
                     },
                 )
             )

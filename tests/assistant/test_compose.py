@@ -102,6 +102,10 @@ def test_answerability(question, evidence, language, refuses):
         ("On what date did Erdogan write to Putin?", True),
         ("Vilket datum sköt Turkiet ned planet?", True),
         ("I vilken månad dödades soldaterna?", True),
+        ("After which year do some systems fail?", True),  # a preposition before "which year"
+        ("Efter vilket år klarar vissa system det inte?", True),
+        ("Nach welchem Jahr funktioniert es nicht mehr?", True),
+        ("After which command does it stop?", False),
         ("What happened in the year after?", False),
         ("What time did the meeting start?", True),
         ("What time signature does the song start with?", False),  # "time" is not the noun
