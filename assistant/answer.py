@@ -148,6 +148,7 @@ class CitedQueryEngine(CustomQueryEngine):
                 quote_min_lexical=answer.quote_min_lexical,
                 quote_min_dense=answer.quote_min_dense,
                 strong_evidence=answer.strong_evidence,
+                yes_no_min_topical=answer.yes_no_min_topical,
             ),
         )
         total = time.perf_counter() - prepared.started

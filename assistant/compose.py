@@ -59,6 +59,8 @@ class ComposeSettings:
     quote_min_lexical: float = 0.5  # a quoted fallback must hold this share of the question's terms
     quote_min_dense: float = 0.5  # … or this close in meaning (another language, or a typed fact)
     strong_evidence: float = 0.45  # a best-evidence score this high means the documents answer
+    yes_no_min_topical: float = 0.33  # a yes/no quote close in meaning must hold this share of
+    # the question's other words (its answer is its own statement, not a new fact)
     other_min_lexical: float = 0.35  # another document's version may match the question less
     other_source_share: float = 0.8  # … but must score this share of the cited sentence
 
@@ -334,17 +336,16 @@ def best_quote(
             (e.lexical >= settings.quote_min_lexical
              and topical(question, e.text, language) >= settings.quote_min_lexical)
             # Meaning stands in for words across languages, where the quote holds the very kind
-            # of fact asked for (a date for "when"), and where it holds what the model's removed
-            # draft said beyond the question (the model read the answer there but worded it
-            # badly). Otherwise a sentence close in meaning that lacks the question's words is
+            # of fact asked for (a date for "when"), for a yes/no question (a statement close
+            # to what it asks says yes or, negated, no), and where it holds what the model's
+            # removed draft said beyond the question (the model read the answer there but worded
+            # it badly). Otherwise a sentence close in meaning that lacks the question's words is
             # about the topic, not an answer ("All enquiries go to the help desk." for "What
-            # is the help desk's e-mail address?"). That holds for a yes/no question too: its
-            # answer is its own statement, so a quote in its language must hold the statement's
-            # words; one merely close in meaning says yes or no to something else (measured on
-            # the yes/no dev halves: 9 of 12 wrong quotes by meaning against 9 of 16 right ones,
-            # the right ones mostly right by the coin flip a yes/no is).
+            # is the help desk's e-mail address?").
             or (e.dense >= settings.quote_min_dense
                 and (e.language != language or wanted in TYPED_KINDS
+                     or (wanted == "yesno"
+                         and topical(question, e.text, language) >= settings.yes_no_min_topical)
                      or any(_agrees(d, question, e.text) for d in drafts)))
         )
     ]  # fmt: skip

@@ -151,6 +151,15 @@ class AnswerSettings(BaseModel):
         description="When the model refuses but the best evidence scores this high and holds "
         "every word of the question, that evidence is quoted instead.",
     )
+    yes_no_min_topical: float = Field(
+        0.33,
+        ge=0.0,
+        le=1.0,
+        description="A quote answering a yes/no question in its own language by closeness in "
+        "meaning must also hold this share of the question's words other than names: the "
+        "answer to a yes/no question is its own statement, so a sentence that shares only its "
+        "topic says yes or no to something else (chosen on the yes/no dev halves).",
+    )
 
 
 class UISettings(BaseModel):
