@@ -859,6 +859,33 @@ def test_an_expansion_the_evidence_does_not_give_is_not_answered():
     assert c.mode == "refused"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "language", "quoted"),
+    [
+        # holds the question's statement (base, grid, unit, sixteenth, default): yes or no
+        (
+            "By default the base grid unit of the quantizer is a sixteenth note, which suits most "
+            "songs.",
+            "en",
+            True,
+        ),
+        # only its topic: close in meaning, but it says nothing of the grid unit
+        (
+            "This is where the quantizer comes into the picture, after a played segment.",
+            "en",
+            False,
+        ),
+        # in another language the words cannot be compared: meaning decides
+        ("Hier kommt der Quantisierer ins Spiel, nach einem gespielten Segment.", "de", True),
+    ],
+)
+def test_a_yes_no_quote_by_meaning_must_hold_the_question_s_statement(sentence, language, quoted):
+    e = ev(1, sentence, 0.6, language=language, lexical=0.3, dense=0.6)
+    question = "Is the base grid unit of the quantizer a sixteenth note by default?"
+    found = best_quote([e], wanted=answer_type(question), question=question, language="en")
+    assert (found is not None) is quoted
+
+
 def test_a_yes_no_quote_and_a_draft_without_yes_or_no_lead_with_the_answer():
     e = ev(1, "Das Passwortfeld in /etc/group wird nicht wirklich benutzt.", 0.6,
            language="de", lexical=0.3, dense=0.6)  # fmt: skip
