@@ -337,9 +337,11 @@ def best_quote(
              and topical(question, e.text, language) >= settings.quote_min_lexical)
             # Meaning stands in for words across languages, where the quote holds the very kind
             # of fact asked for (a date for "when"), for a yes/no question (a statement close
-            # to what it asks says yes or, negated, no), and where it holds what the model's
-            # removed draft said beyond the question (the model read the answer there but worded
-            # it badly). Otherwise a sentence close in meaning that lacks the question's words is
+            # to what it asks says yes or, negated, no) when it also holds some of the question's
+            # own words (its answer is its own statement: one sharing only its topic says yes or
+            # no to something else; across languages meaning alone decides), and where it holds
+            # what the model's removed draft said beyond the question (the model read the answer
+            # there but worded it badly). Otherwise a sentence close in meaning that lacks the question's words is
             # about the topic, not an answer ("All enquiries go to the help desk." for "What
             # is the help desk's e-mail address?").
             or (e.dense >= settings.quote_min_dense
