@@ -341,9 +341,9 @@ def best_quote(
             # own words (its answer is its own statement: one sharing only its topic says yes or
             # no to something else; across languages meaning alone decides), and where it holds
             # what the model's removed draft said beyond the question (the model read the answer
-            # there but worded it badly). Otherwise a sentence close in meaning that lacks the question's words is
-            # about the topic, not an answer ("All enquiries go to the help desk." for "What
-            # is the help desk's e-mail address?").
+            # there but worded it badly). Otherwise a sentence close in meaning that lacks the
+            # question's words is about the topic, not an answer ("All enquiries go to the help
+            # desk." for "What is the help desk's e-mail address?").
             or (e.dense >= settings.quote_min_dense
                 and (e.language != language or wanted in TYPED_KINDS
                      or (wanted == "yesno"
