@@ -132,13 +132,16 @@ def is_heading(text: str, start: int, end: int) -> bool:
         and text[end : end + 2] == "\n\n"  # a paragraph follows (a chunk may end mid-sentence)
     )
     letters = sum(c.isalpha() or c.isspace() for c in line) / len(line)
+    # A heading may end in a bracketed aside ("Administrating packages (apt-get)"): the end
+    # that counts is the one before it.
+    bare = _TRAILING_ASIDE.sub("", line) or line
     return (
         own_paragraph
         and " | " not in line  # a table row (index/html_text.py joins cells so)
         and len(line.split()) <= HEADING_WORDS
         and (line[0].isupper() or line[0].isdigit())
         and letters >= 0.75
-        and line[-1] not in ".!?:;…)\"'”»"
+        and bare[-1] not in ".!?:;…)\"'”»"
     )
 
 
@@ -160,6 +163,7 @@ def leads_in(text: str, end: int, following: tuple[int, int]) -> bool:
 
 LEAD_IN_WORDS = 25  # a longer paragraph after a lead-in stands on its own
 _NUMBERING = re.compile(r"(?:[\dIVXivx]+[.)]?\s*)*")
+_TRAILING_ASIDE = re.compile(r"\s+\([^()]*\)$")  # " (apt-get)" closing a line
 HEADING_WORDS = 12  # a line this long or longer reads as a sentence even without a full stop
 
 
@@ -249,23 +253,33 @@ class EvidenceSelector(BaseNodePostprocessor):
             return kept
 
         def holds(n: NodeWithScore) -> bool:
+            # With its passage: a capitalised sentence opener ("New devices are …") is no name.
             return isinstance(n.node, TextNode) and has_answer_type(
-                _facts(n.node), wanted, question
+                _facts(n.node), wanted, question, passage=str(n.node.metadata.get("context", ""))
             )
 
         if any(holds(n) for n in kept):
             return kept
-        extra = next(
-            (
-                n
-                for n in scored
-                if n not in kept and (n.score or 0.0) >= best * self.typed_cutoff and holds(n)
-            ),
-            None,
-        )
-        if extra is None:
+        typed = [
+            n
+            for n in scored
+            if n not in kept and (n.score or 0.0) >= best * self.typed_cutoff and holds(n)
+        ]
+        if not typed:
             return kept
+        # The line that answers stands right after the sentence that matches best more often
+        # than anywhere else in the passage, so such a line goes before a better-scoring one.
+        extra = next((n for n in typed if _follows(n, kept[0])), typed[0])
         return [*kept[: self.max_sentences - 1], extra]
+
+
+NEAR_SENTENCES = 2  # "follows": at most this many sentences (or headings) after, in one passage
+
+
+def _follows(candidate: NodeWithScore, sentence: NodeWithScore) -> bool:
+    """True when candidate is one of the NEAR_SENTENCES after sentence, in its passage."""
+    meta, before = candidate.node.metadata, sentence.node.metadata
+    return meta.get("doc_id") == before.get("doc_id") and meta["start"] in before["next_starts"]
 
 
 def _facts(node: TextNode) -> str:
@@ -321,6 +335,8 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
                         "context": text,
                         "context_start": base,
                         "chunk_rank": rank,
+                        # where the sentences (or headings) after it start: see _follows
+                        "next_starts": [base + a for a, _ in spans[i + 1 : i + 1 + NEAR_SENTENCES]],
                         "heading": heading,
                     },
                 )
