@@ -55,6 +55,7 @@ __all__ = [
     "check_answer",
     "looks_like_refusal",
     "missing_terms",
+    "question_language",
     "split_answer",
 ]
 
@@ -183,6 +184,12 @@ def _numbers_far_from_the_question(
     return far
 
 
+def question_language(question: str) -> str:
+    """The question's language as the answer path reads it (English when not supported)."""
+    found = detect_language(question)
+    return found if found in supported_languages() else "en"
+
+
 def _needs_relevance(terms: KeyTerms, question: str) -> bool:
     """True when a sentence says enough of its own to be judged for relevance by meaning: it
     has RELEVANCE_WORDS words that are not numbers or months, and it holds less than half of
@@ -223,6 +230,9 @@ class Verifier:
     (the facts already tie it to the span, so meaning may be looser).
     min_relevance: a sentence of RELEVANCE_WORDS content words or more must be at least this
     close in meaning to the question.
+    cross_language_shift: how much lower the cosine of two texts in different languages runs
+    than that of the same texts in one; every bar above is lowered by it when the sentence is
+    compared with text in another language.
     Without a similarity function, word overlap stands in (same-language spans only).
     """
 
@@ -230,6 +240,7 @@ class Verifier:
     min_similarity: float = 0.6
     min_similarity_facts: float = 0.45
     min_relevance: float = 0.65
+    cross_language_shift: float = 0.05
     min_overlap: float = 0.5
     min_overlap_facts: float = 0.25
 
@@ -283,11 +294,11 @@ class Verifier:
             # Y offer to pay?") is no answer. Short fact answers ("In July 2016") are left to
             # the answer-kind check: they share too few words with the question to compare.
             relevance = self.similarity(sentence, [question])[0]
-            if relevance < self.min_relevance:
-                return (
-                    False,
-                    f"does not answer the question ({relevance:.2f} < {self.min_relevance:.2f})",
-                )
+            bar = self.min_relevance
+            if question_language(question) != language:
+                bar -= self.cross_language_shift
+            if relevance < bar:
+                return False, f"does not answer the question ({relevance:.2f} < {bar:.2f})"
         facts = has_facts and not (set(cross_names) & terms.names)
         # Everything the sentence says is checked already when its facts are in the span and
         # each of its other words is in the span or the question ("In July 2016 [1].").
@@ -302,6 +313,8 @@ class Verifier:
         if self.similarity is not None:
             best = max(self.similarity(sentence, [s.facts for s in spans]))
             bar = self.min_similarity_facts if facts else self.min_similarity
+            if not same:
+                bar -= self.cross_language_shift
             if best < bar:
                 return False, f"too far in meaning from the cited text ({best:.2f} < {bar:.2f})"
             return True, ""

@@ -443,6 +443,33 @@ def test_a_true_sentence_must_be_close_to_the_question(answer, question, relevan
     assert len(result.kept) == kept, result.checks
 
 
+@pytest.mark.parametrize(
+    ("relevance", "kept"),
+    [(0.61, 1), (0.59, 0)],  # the bar is min_relevance 0.65 less cross_language_shift 0.05
+)
+def test_closeness_to_a_question_in_another_language_has_a_lower_bar(relevance, kept):
+    question = "Hur mycket ersättning erbjöd Erdogan att betala?"
+    assert detect_language(question) == "sv"
+    answer = "Erdogan apologized for the incident [1]."
+    verifier = Verifier(similarity=similarity({question: relevance}))
+    result = check_answer(answer, [SANCTIONS], language="en", question=question, verifier=verifier)
+    assert len(result.kept) == kept, result.checks
+    # in the question's own language the full bar holds
+    english = "How much compensation did Erdogan offer to pay?"
+    verifier = Verifier(similarity=similarity({english: relevance}))
+    result = check_answer(answer, [SANCTIONS], language="en", question=english, verifier=verifier)
+    assert not result.kept
+
+
+@pytest.mark.parametrize(("closeness", "kept"), [(0.56, 1), (0.54, 0)])
+def test_closeness_to_a_span_in_another_language_has_a_lower_bar(closeness, kept):
+    # no fact of the sentence ties it to the Swedish span: min_similarity 0.6 less 0.05
+    answer = "He expressed his sympathy to the family [3]."
+    verifier = Verifier(similarity=similarity({LETTER.facts: closeness}))
+    result = check_answer(answer, [LETTER], language="en", verifier=verifier)
+    assert len(result.kept) == kept, result.checks
+
+
 def test_an_uncited_sentence_goes_to_the_closest_supporting_span():
     again = Span(7, "In July 2016 the sanctions were lifted after the apology.")
     answer = "The sanctions were lifted in July 2016."

@@ -341,6 +341,9 @@ def test_span_title_and_prompt_line():
         ("Server 10.0.0.1 / 24\n\nRun it.", False),  # few letters: a value, not a heading
         ("Port 80801 for ab cd\n\nRun it.", True),  # 75% letters and spaces
         ("Port 808012 for ab cd\n\nRun it.", False),
+        ("Administrating packages (apt-get)\n\nRun it.", True),  # a bracketed aside at its end
+        ("Run it (see below).\n\nThen.", False),
+        ("(apt-get)\n\nRun it.", False),
     ],
 )
 def test_is_heading_edges(text: str, heading: bool):
@@ -359,6 +362,28 @@ GUITARS = (
     "Here is an example song made with the program, and a friend of mine played the guitars "
     "on the example song.\n\nGuitarist: Jane Doe.\n\nThe song was mixed at home."
 )
+
+
+def test_the_typed_line_right_after_the_best_sentence_goes_before_a_better_scoring_one(
+    fake_embedder,
+):
+    question = "Who played the guitars on the example song?"
+    elsewhere = node("Mary Major played the piano on the example song.", "b")  # 0.74, a name
+    options = {"relative_cutoff": 0.9, "typed_cutoff": 0.3}
+    kept = evidence(fake_embedder, [node(GUITARS), elsewhere], question, **options)
+    assert [e.text for e in kept][-1] == "Guitarist: Jane Doe."  # two after the best sentence
+    # … but not when it stands further away: then the better score wins
+    apart = GUITARS.replace("\n\nGuitarist", "\n\nIt took a week.\n\nIt was fun.\n\nGuitarist")
+    kept = evidence(fake_embedder, [node(apart), elsewhere], question, **options)
+    assert [e.text for e in kept][-1] == "Mary Major played the piano on the example song."
+
+
+def test_a_capitalised_sentence_opener_is_no_name_for_the_typed_line(fake_embedder):
+    strings = "New strings were put on the guitars before the example song."  # 0.71, typed
+    text = GUITARS.replace("\n\nGuitarist", f"\n\n{strings}\n\nGuitarist")  # if "New" were a name
+    kept = evidence(fake_embedder, [node(text)], "Who played the guitars on the example song?",
+                    relative_cutoff=0.9, typed_cutoff=0.3)  # fmt: skip
+    assert [e.text for e in kept][-1] == "Guitarist: Jane Doe."
 
 
 def test_a_line_holding_the_kind_of_fact_asked_for_joins_evidence_that_lacks_it(fake_embedder):
