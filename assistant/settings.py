@@ -140,11 +140,11 @@ class AnswerSettings(BaseModel):
         0.05,
         ge=0.0,
         le=0.5,
-        description="How much lower the embedding cosine of two texts in different languages "
-        "runs than within one language; the meaning bars above are lowered by it when a "
-        "sentence is compared with a question or span in another language. Measured on the dev "
-        "splits: question to answer-holding evidence sentence, median 0.657 in one language "
-        "and 0.605 across two; to other evidence sentences 0.585 and 0.543.",
+        description="How much lower the embedding cosine of a question and a sentence runs "
+        "when they are in different languages; min_relevance is lowered by it for an answer "
+        "sentence in another language than the question. Measured on the dev splits: question "
+        "to answer-holding evidence sentence, median 0.657 in one language and 0.605 across "
+        "two; to other evidence sentences 0.585 and 0.543.",
     )
     quote_min_lexical: float = Field(
         0.5,
