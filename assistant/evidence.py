@@ -132,16 +132,14 @@ def is_heading(text: str, start: int, end: int) -> bool:
         and text[end : end + 2] == "\n\n"  # a paragraph follows (a chunk may end mid-sentence)
     )
     letters = sum(c.isalpha() or c.isspace() for c in line) / len(line)
-    # A heading may end in a bracketed aside ("Administrating packages (apt-get)"): the end
-    # that counts is the one before it.
-    bare = _TRAILING_ASIDE.sub("", line) or line
     return (
         own_paragraph
         and " | " not in line  # a table row (index/html_text.py joins cells so)
         and len(line.split()) <= HEADING_WORDS
         and (line[0].isupper() or line[0].isdigit())
         and letters >= 0.75
-        and bare[-1] not in ".!?:;…)\"'”»"
+        # a closing bracket too: "Service Level Agreement (SLA)" says what SLA stands for
+        and line[-1] not in ".!?:;…)\"'”»"
     )
 
 
@@ -163,7 +161,6 @@ def leads_in(text: str, end: int, following: tuple[int, int]) -> bool:
 
 LEAD_IN_WORDS = 25  # a longer paragraph after a lead-in stands on its own
 _NUMBERING = re.compile(r"(?:[\dIVXivx]+[.)]?\s*)*")
-_TRAILING_ASIDE = re.compile(r"\s+\([^()]*\)$")  # " (apt-get)" closing a line
 HEADING_WORDS = 12  # a line this long or longer reads as a sentence even without a full stop
 
 
@@ -267,8 +264,9 @@ class EvidenceSelector(BaseNodePostprocessor):
         ]
         if not typed:
             return kept
-        # The line that answers stands right after the sentence that matches best more often
-        # than anywhere else in the passage, so such a line goes before a better-scoring one.
+        # The line that answers stands right after the sentence that matches (on the dev
+        # splits every answer found beside a shown sentence was one or two lines after it,
+        # none before), so such a line goes before a better-scoring one elsewhere.
         extra = next((n for n in typed if _follows(n, kept[0])), typed[0])
         return [*kept[: self.max_sentences - 1], extra]
 

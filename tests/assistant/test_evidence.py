@@ -341,9 +341,7 @@ def test_span_title_and_prompt_line():
         ("Server 10.0.0.1 / 24\n\nRun it.", False),  # few letters: a value, not a heading
         ("Port 80801 for ab cd\n\nRun it.", True),  # 75% letters and spaces
         ("Port 808012 for ab cd\n\nRun it.", False),
-        ("Administrating packages (apt-get)\n\nRun it.", True),  # a bracketed aside at its end
-        ("Run it (see below).\n\nThen.", False),
-        ("(apt-get)\n\nRun it.", False),
+        ("Service Level Agreement (SLA)\n\nRun it.", False),  # it says what SLA stands for
     ],
 )
 def test_is_heading_edges(text: str, heading: bool):
