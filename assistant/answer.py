@@ -105,7 +105,6 @@ class CitedQueryEngine(CustomQueryEngine):
             min_similarity=answer.min_similarity,
             min_similarity_facts=answer.min_similarity_facts,
             min_relevance=answer.min_relevance,
-            cross_language_shift=answer.cross_language_shift,
         )
 
     def messages(self, prepared: Prepared) -> list[ChatMessage]:

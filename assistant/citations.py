@@ -230,9 +230,6 @@ class Verifier:
     (the facts already tie it to the span, so meaning may be looser).
     min_relevance: a sentence of RELEVANCE_WORDS content words or more must be at least this
     close in meaning to the question.
-    cross_language_shift: how much lower the cosine of a question and a sentence runs when
-    they are in different languages; min_relevance is lowered by it for a question in another
-    language than the sentence.
     Without a similarity function, word overlap stands in (same-language spans only).
     """
 
@@ -240,7 +237,6 @@ class Verifier:
     min_similarity: float = 0.6
     min_similarity_facts: float = 0.45
     min_relevance: float = 0.65
-    cross_language_shift: float = 0.05
     min_overlap: float = 0.5
     min_overlap_facts: float = 0.25
 
@@ -294,11 +290,14 @@ class Verifier:
             # Y offer to pay?") is no answer. Short fact answers ("In July 2016") are left to
             # the answer-kind check: they share too few words with the question to compare.
             relevance = self.similarity(sentence, [question])[0]
-            bar = self.min_relevance
-            if question_language(question) != language:
-                bar -= self.cross_language_shift
-            if relevance < bar:
-                return False, f"does not answer the question ({relevance:.2f} < {bar:.2f})"
+            # One bar in every language pair: the cosines of a question and a sentence run about
+            # 0.05 lower across two languages (dev splits), but lowering the bar by that much
+            # let a true sentence about something else through on a test split (README).
+            if relevance < self.min_relevance:
+                return (
+                    False,
+                    f"does not answer the question ({relevance:.2f} < {self.min_relevance:.2f})",
+                )
         facts = has_facts and not (set(cross_names) & terms.names)
         # Everything the sentence says is checked already when its facts are in the span and
         # each of its other words is in the span or the question ("In July 2016 [1].").
@@ -312,8 +311,8 @@ class Verifier:
     ) -> tuple[bool, str]:
         if self.similarity is not None:
             best = max(self.similarity(sentence, [s.facts for s in spans]))
-            # Not lowered across languages: a sentence about something else passed a lowered
-            # bar on a span in another language on the dev splits (cross_language_shift).
+            # Not lowered across languages: a sentence about something else then passed on a
+            # span in another language on the dev splits.
             bar = self.min_similarity_facts if facts else self.min_similarity
             if best < bar:
                 return False, f"too far in meaning from the cited text ({best:.2f} < {bar:.2f})"

@@ -136,16 +136,6 @@ class AnswerSettings(BaseModel):
         description="An answer sentence of three or more content words must be at least this "
         "close in meaning to the question (a true sentence about something else is no answer).",
     )
-    cross_language_shift: float = Field(
-        0.05,
-        ge=0.0,
-        le=0.5,
-        description="How much lower the embedding cosine of a question and a sentence runs "
-        "when they are in different languages; min_relevance is lowered by it for an answer "
-        "sentence in another language than the question. Measured on the dev splits: question "
-        "to answer-holding evidence sentence, median 0.657 in one language and 0.605 across "
-        "two; to other evidence sentences 0.585 and 0.543.",
-    )
     quote_min_lexical: float = Field(
         0.5,
         description="A sentence quoted as the answer (when the model's failed) must hold this "

@@ -443,22 +443,18 @@ def test_a_true_sentence_must_be_close_to_the_question(answer, question, relevan
     assert len(result.kept) == kept, result.checks
 
 
-@pytest.mark.parametrize(
-    ("relevance", "kept"),
-    [(0.61, 1), (0.59, 0)],  # the bar is min_relevance 0.65 less cross_language_shift 0.05
-)
-def test_closeness_to_a_question_in_another_language_has_a_lower_bar(relevance, kept):
+def test_closeness_to_a_question_in_another_language_has_the_same_bar():
+    # Cosines run about 0.05 lower across languages, but a lower bar let a true sentence about
+    # something else through on a test split: min_relevance (0.65) holds in every language pair.
     question = "Hur mycket ersättning erbjöd Erdogan att betala?"
     assert detect_language(question) == "sv"
     answer = "Erdogan apologized for the incident [1]."
-    verifier = Verifier(similarity=similarity({question: relevance}))
-    result = check_answer(answer, [SANCTIONS], language="en", question=question, verifier=verifier)
-    assert len(result.kept) == kept, result.checks
-    # in the question's own language the full bar holds
-    english = "How much compensation did Erdogan offer to pay?"
-    verifier = Verifier(similarity=similarity({english: relevance}))
-    result = check_answer(answer, [SANCTIONS], language="en", question=english, verifier=verifier)
-    assert not result.kept
+    for relevance, kept in [(0.65, 1), (0.61, 0)]:
+        verifier = Verifier(similarity=similarity({question: relevance}))
+        result = check_answer(
+            answer, [SANCTIONS], language="en", question=question, verifier=verifier
+        )
+        assert len(result.kept) == kept, result.checks
 
 
 @pytest.mark.parametrize(("closeness", "kept"), [(0.6, 1), (0.56, 0)])
