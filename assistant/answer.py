@@ -20,7 +20,7 @@ from llama_index.core.llms import LLM
 from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from assistant.citations import Verifier, question_language
+from assistant.citations import Verifier
 from assistant.compose import ComposeSettings, answerability, compose
 from assistant.evidence import Evidence, EvidenceSelector, to_evidence
 from assistant.prompts import Prompt
@@ -29,7 +29,8 @@ from assistant.safety import injected_share, neutralize
 from assistant.schema import Answer, Citation, Prepared, Timings
 from assistant.settings import REFUSAL_EN, Settings
 from index.chunking import split_sentences
-from index.languages import get_language
+from index.language import detect_language
+from index.languages import get_language, supported_languages
 
 __all__ = [
     "Answer",
@@ -64,7 +65,8 @@ class CitedQueryEngine(CustomQueryEngine):
         could not be rewritten, `context` is the question it follows, searched for too)."""
         started = started if started is not None else time.perf_counter()
         standalone = (standalone or question).strip()
-        language = question_language(standalone)
+        language = detect_language(standalone)
+        language = language if language in supported_languages() else "en"
         evidence = self._evidence(query_bundle(standalone, context=context))
         minimum = self.settings.retrieval.min_evidence_score
         reason = answerability(standalone, evidence, minimum, language=language)

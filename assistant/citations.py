@@ -55,7 +55,6 @@ __all__ = [
     "check_answer",
     "looks_like_refusal",
     "missing_terms",
-    "question_language",
     "split_answer",
 ]
 
@@ -182,12 +181,6 @@ def _numbers_far_from_the_question(
         if not near and any(number in numbers(s.text) for s in spans):
             far.append(number)
     return far
-
-
-def question_language(question: str) -> str:
-    """The question's language as the answer path reads it (English when not supported)."""
-    found = detect_language(question)
-    return found if found in supported_languages() else "en"
 
 
 def _needs_relevance(terms: KeyTerms, question: str) -> bool:
