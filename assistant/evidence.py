@@ -252,7 +252,7 @@ class EvidenceSelector(BaseNodePostprocessor):
         def holds(n: NodeWithScore) -> bool:
             # With its passage: a capitalised sentence opener ("New devices are …") is no name.
             return isinstance(n.node, TextNode) and has_answer_type(
-                _facts(n.node), wanted, question, passage=str(n.node.metadata.get("context", ""))
+                _facts(n.node), wanted, question, passage=n.node.metadata["context"]
             )
 
         if any(holds(n) for n in kept):
