@@ -120,12 +120,19 @@ def _lexical_under_heading(terms: list[tuple[str, float]], sentence: str, headin
     return max(own, HEADING_DISCOUNT * lexical_score(terms, f"{heading} {sentence}"))
 
 
-def is_heading(text: str, start: int, end: int) -> bool:
+def is_heading(text: str, start: int, end: int, *, marked: frozenset[str] | None = None) -> bool:
     """True when text[start:end] is a paragraph of one short line of prose without final
     punctuation: a heading, which names a topic but states nothing. Code and commands (lower
-    case or symbol first, or few letters) are not headings: they may hold the answer."""
+    case or symbol first, or few letters) are not headings: they may hold the answer.
+
+    marked: the lines the document's format marks as headings (an HTML page's <h1>…<h6>), or
+    None when it marks none. When it does, a line it does not mark is never a heading, however
+    it looks: "Co-author: Jane Doe" or "Specify them in the file /etc/x.conf" is a fact.
+    """
     line = text[start:end]
     line_start = text.rfind("\n", 0, start) + 1
+    if marked is not None and " ".join(text[line_start:end].split()) not in marked:
+        return False
     own_paragraph = (
         (line_start == 0 or text[:line_start].endswith("\n\n"))
         and _NUMBERING.fullmatch(text[line_start:start]) is not None  # "8. " before a heading
@@ -305,11 +312,17 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
         base = int(meta.get("start", 0))
         heading = ""
         spans = split_sentences(text)
+        # Chunks indexed before LOADER_VERSION 6 carry no heading marks: judged by looks.
+        marked = (
+            frozenset(str(meta.get("headings", "")).splitlines())
+            if meta.get("headings_marked")
+            else None
+        )
         for i, (rel_start, rel_end) in enumerate(spans):
             key = (str(meta.get("doc_id")), base + rel_start)
             if i + 1 < len(spans) and leads_in(text, rel_end, spans[i + 1]):
                 rel_end = spans[i + 1][1]  # "… add this line in" + "/etc/fstab"
-            elif is_heading(text, rel_start, rel_end):
+            elif is_heading(text, rel_start, rel_end, marked=marked):
                 heading = text[rel_start:rel_end]
                 continue
             sentence = text[rel_start:rel_end]

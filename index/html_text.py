@@ -84,6 +84,7 @@ _TABLE_EDGE = "\ue004"  # a table starts or ends: its header no longer applies
 _CELL_TAGS = frozenset({"td", "th"})
 _CELL_SPLIT = re.compile(f"[{_CELL_BREAK}{_HEADER_CELL_BREAK}]")
 _LINE_BREAK = "\ue001"
+_HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,9 @@ class HtmlText:
     text: str
     title: str | None
     date_candidates: tuple[str, ...]  # meta dates in priority order, then <time datetime>
+    # The text of every visible <h1>…<h6>, spaces normalised, in page order: the page itself
+    # says which of its short lines are headings (evidence selection reads this, not a guess).
+    headings: tuple[str, ...] = ()
 
 
 def decode_html(raw: bytes) -> str:
@@ -148,11 +152,12 @@ class _Page:
         self.stack: list[str] = []
         self.open: Counter[str] = Counter()
         self.hidden_at: int | None = None  # stack depth of the outermost hidden element
-        self.h1_at: int | None = None
+        self.heading_at: int | None = None  # stack depth of the open <h1>…<h6>, if any
+        self.heading_tag = ""
         self.parts: list[str] = []
         self.title: str | None = None
-        self.h1: list[str] = []
-        self.h1_done = False
+        self.heading: list[str] = []  # the text of the open heading so far
+        self.headings: list[tuple[str, str]] = []  # (tag, text) of each closed heading
         self.metas: dict[tuple[str, str], str] = {}
         self.time: str | None = None
         self.hidden_classes: set[str] = set()
@@ -165,8 +170,8 @@ class _Page:
     def text(self, data: str) -> None:
         if self.visible and data:
             self.parts.append(data)
-            if self.h1_at is not None:
-                self.h1.append(data)
+            if self.heading_at is not None:
+                self.heading.append(data)
 
     def _hides(self, tag: str, attrs: dict[str, str]) -> bool:
         if tag in _DROP_TAGS or "hidden" in attrs:
@@ -208,8 +213,8 @@ class _Page:
             if tag == "table":
                 self.text(_TABLE_EDGE)
             self.text(self._block_break(tag))
-        if tag == "h1" and not self.h1_done and self.visible:
-            self.h1_at = len(self.stack)
+        if tag in _HEADING_TAGS and self.heading_at is None and self.visible:
+            self.heading_at, self.heading_tag = len(self.stack), tag
         if self_closing:  # <div/> in XHTML-style pages: an empty element
             self._pop()
 
@@ -234,9 +239,11 @@ class _Page:
         depth = len(self.stack)
         if self.hidden_at is not None and depth < self.hidden_at:
             self.hidden_at = None
-        if self.h1_at is not None and depth < self.h1_at:
-            self.h1_at = None
-            self.h1_done = True
+        if self.heading_at is not None and depth < self.heading_at:
+            text = _plain("".join(self.heading))
+            if text:
+                self.headings.append((self.heading_tag, text))
+            self.heading_at, self.heading = None, []
         return tag
 
     def raw(self, tag: str, content: str, *, applies: bool) -> None:
@@ -361,16 +368,25 @@ def html_text(html: str) -> HtmlText:
                 lines.append(" | ".join(cell for cell in cells if cell))
             if text := "\n".join(line for line in lines if line):
                 blocks.append(text)
-    h1 = "".join(page.h1).replace(_LINE_BREAK, " ").replace(_BLOCK_BREAK, " ")
-    for marker in (_CELL_BREAK, _HEADER_CELL_BREAK, _TABLE_EDGE):
-        h1 = h1.replace(marker, " ")
-    h1 = " ".join(h1.split())
+    if page.heading_at is not None and (text := _plain("".join(page.heading))):
+        page.headings.append((page.heading_tag, text))  # a heading the page never closed
+    h1 = next((text for tag, text in page.headings if tag == "h1"), "")
     dates = [page.metas[key] for key in _DATE_METAS if key in page.metas]
     if page.time:
         dates.append(page.time)
     return HtmlText(
-        text="\n\n".join(blocks), title=page.title or h1 or None, date_candidates=tuple(dates)
+        text="\n\n".join(blocks),
+        title=page.title or h1 or None,
+        date_candidates=tuple(dates),
+        headings=tuple(text for _, text in page.headings),
     )
+
+
+def _plain(text: str) -> str:
+    """Flattened text with the break markers as spaces and spaces normalised."""
+    for marker in (_LINE_BREAK, _BLOCK_BREAK, _CELL_BREAK, _HEADER_CELL_BREAK, _TABLE_EDGE):
+        text = text.replace(marker, " ")
+    return " ".join(text.split())
 
 
 def _aligned(cells: list[str], header: list[str]) -> bool:

@@ -46,6 +46,9 @@ class Document:
     text: str  # cleaned text; every chunk/quote offset points into it
     file_hash: str  # sha256 hex of the raw file bytes (unchanged file -> no work)
     content_hash: str  # sha256 hex of `text` (chunk ids derive from it)
+    # The lines the format marks as headings (HTML's <h1>…<h6>), spaces normalised; None when
+    # the format marks none (txt, md, pdf) and a short line must be judged by its looks.
+    headings: tuple[str, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -56,9 +59,9 @@ class Document:
 # Raise when the text a loader makes of the same file changes (HTML table rows on one line: 2;
 # cleaning keeps manual text and sentences join indented wrapped lines: 3; table cells led by
 # their column's header: 4; a full-width line continues on a line that opens with a number: 5;
-# the chunks' sentence bounds follow the text's), so that ingest
-# re-indexes files it would otherwise skip as unchanged (index/ingest.py).
-LOADER_VERSION = 5
+# the chunks' sentence bounds follow the text's; chunks carry an HTML page's own headings: 6),
+# so that ingest re-indexes files it would otherwise skip as unchanged (index/ingest.py).
+LOADER_VERSION = 6
 
 
 def file_sha256(path: str | Path) -> str:
@@ -109,6 +112,7 @@ class _Extracted:
     text: str
     title: str | None = None
     date: str | None = None
+    headings: tuple[str, ...] | None = None
 
 
 def _decode(raw: bytes, path: str) -> str:
@@ -133,7 +137,7 @@ def _extract_text(raw: bytes, path: str, markdown: bool) -> _Extracted:
 def _extract_html(raw: bytes, path: str) -> _Extracted:
     page = html_text(decode_html(raw))
     date = next(filter(None, map(normalize_date, page.date_candidates)), None)
-    return _Extracted(text=page.text, title=page.title, date=date)
+    return _Extracted(text=page.text, title=page.title, date=date, headings=page.headings)
 
 
 def _extract_pdf(raw: bytes, path: str) -> _Extracted:
@@ -225,4 +229,5 @@ def load_document(path: str | Path, limits: IngestSettings | None = None) -> Doc
         text=text,
         file_hash=hashlib.sha256(raw).hexdigest(),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        headings=extracted.headings,
     )

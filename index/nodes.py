@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from index.chunking import Chunk
     from index.loaders import Document
 
-__all__ = ["META_KEYS", "date_notes", "node_for_chunk", "nodes_for_document"]
+__all__ = ["META_KEYS", "date_notes", "marked_headings", "node_for_chunk", "nodes_for_document"]
 
 # Metadata keys every chunk node carries (see node_for_chunk).
 META_KEYS = (
     "doc_id", "source", "name", "title", "date", "language", "start", "end", "chunk_index",
-    "content_hash", "date_notes",
+    "content_hash", "date_notes", "headings_marked", "headings",
 )  # fmt: skip
 
 
@@ -33,11 +33,12 @@ def node_for_chunk(
     embedding: Sequence[float] | None,
     *,
     anchors: DateAnchors | None = None,
+    marked: frozenset[str] | None = None,
 ) -> TextNode:
     """The llama-index node stored for one chunk; its ref_doc_id is the document id.
 
     anchors: the document's DateAnchors, when nodes for many of its chunks are made (building
-    them costs a pass over the whole document).
+    them costs a pass over the whole document); marked: the set of doc.headings, likewise.
     """
     metadata: dict[str, Any] = {
         "doc_id": doc.doc_id,
@@ -51,6 +52,12 @@ def node_for_chunk(
         "chunk_index": chunk.index,
         "content_hash": doc.content_hash,
         "date_notes": date_notes(doc, chunk, anchors or DateAnchors(doc.text)),
+        # Whether the format marks its headings (HTML), and those of the chunk's lines that it
+        # marks, one per line: evidence selection takes only these for headings then.
+        "headings_marked": doc.headings is not None,
+        "headings": marked_headings(
+            chunk, frozenset(doc.headings or ()) if marked is None else marked
+        ),
     }
     return TextNode(
         id_=chunk.id,
@@ -69,7 +76,17 @@ def node_for_chunk(
 def nodes_for_document(doc: Document, chunks: Sequence[Chunk]) -> list[TextNode]:
     """Nodes (without embeddings yet) for all chunks of doc, in time linear in its length."""
     anchors = DateAnchors(doc.text)
-    return [node_for_chunk(doc, chunk, None, anchors=anchors) for chunk in chunks]
+    marked = frozenset(doc.headings or ())
+    return [node_for_chunk(doc, chunk, None, anchors=anchors, marked=marked) for chunk in chunks]
+
+
+def marked_headings(chunk: Chunk, marked: frozenset[str]) -> str:
+    """The chunk's lines that are among marked (its document's headings), spaces normalised,
+    one per line; "" when none is. Linear in the chunk's length."""
+    if not marked:
+        return ""
+    lines = (" ".join(line.split()) for line in chunk.text.splitlines())
+    return "\n".join(dict.fromkeys(line for line in lines if line in marked))
 
 
 def date_notes(doc: Document, chunk: Chunk, anchors: DateAnchors) -> str:

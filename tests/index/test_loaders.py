@@ -260,7 +260,8 @@ def test_guess_title(text, title):
 def test_document_fields_are_the_contract():
     names = [field.name for field in dataclasses.fields(Document)]
     assert names == [
-        "doc_id", "source", "title", "date", "language", "text", "file_hash", "content_hash"
+        "doc_id", "source", "title", "date", "language", "text", "file_hash", "content_hash",
+        "headings",
     ]  # fmt: skip
 
 
