@@ -349,6 +349,42 @@ def test_is_heading_edges(text: str, heading: bool):
     assert bool(found) == heading, found
 
 
+@pytest.mark.parametrize(
+    ("line", "marked", "heading"),
+    [
+        ("Co-author: Jane Doe", None, True),  # by its looks, a heading
+        ("Co-author: Jane Doe", frozenset({"8.2. Packages"}), False),  # the page says it is not
+        ("Specify them in the file /etc/x.conf", frozenset(), False),
+        ("Packages", frozenset({"8.2. Packages"}), True),  # numbering and all, as marked
+        ("Packages", frozenset({"Packages"}), False),  # the line is "8.2. Packages"
+        ("Run it all now and then again.", frozenset({"8.2. Run it all now and then again."}),
+         False),  # marked, but a sentence: the looks must agree too
+    ],
+)  # fmt: skip
+def test_a_page_that_marks_its_headings_decides_which_lines_are_headings(line, marked, heading):
+    text = f"Intro.\n\n8.2. {line}\n\nRun it."
+    start = text.index(line)
+    assert is_heading(text, start, start + len(line), marked=marked) is heading
+
+
+def test_a_fact_line_the_page_does_not_mark_as_heading_is_evidence(fake_embedder):
+    text = "Installing packages\n\nCo-author: Jane Doe\n\nThe packages come from a mirror."
+    meta = {"doc_id": "p", "source": "/docs/p.html", "language": "en", "start": 0,
+            "date": "", "date_notes": "", "headings_marked": True,
+            "headings": "Installing packages"}  # fmt: skip
+    selector = EvidenceSelector(embed_model=fake_embedder)
+    question = "Who is the co-author of the section on installing packages?"
+    bundle = QueryBundle(query_str=question, custom_embedding_strs=[question])
+    node = NodeWithScore(node=TextNode(text=text, metadata=meta), score=1.0)
+    kept = to_evidence(selector.postprocess_nodes([node], query_bundle=bundle))
+    assert "Co-author: Jane Doe" in [e.text for e in kept]
+    assert {e.heading for e in kept} == {"Installing packages"}
+    unmarked = {k: v for k, v in meta.items() if not k.startswith("headings")}  # by looks
+    node = NodeWithScore(node=TextNode(text=text, metadata=unmarked), score=1.0)
+    kept = to_evidence(selector.postprocess_nodes([node], query_bundle=bundle))
+    assert [e.text for e in kept] == ["The packages come from a mirror."]
+
+
 @pytest.mark.parametrize(("words", "joined"), [(25, True), (26, False)])
 def test_a_lead_in_introduces_at_most_lead_in_words(words: int, joined: bool):
     text = "Use this command:\n\n" + " ".join(["word"] * words) + "\n\nDone."

@@ -127,6 +127,24 @@ def test_html(tmp_path):
     )
 
 
+def test_html_pages_say_which_lines_are_headings(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body><h1>Packages</h1><p>Co-author: Jane Doe</p>"
+        "<h2>2.1. Sources <code>(apt)</code></h2><p>One can list them in the file /etc/x.conf</p>"
+        '<h3 hidden>Hidden heading</h3><div><h4>Unclosed <em>heading</em></div>'
+        "<p>Spending will rise.</p></body></html>",
+        encoding="utf-8",
+    )
+    doc = load_document(page)
+    # Spaces normalised and inline markup flattened, as the text has them; hidden ones left out.
+    assert doc.headings == ("Packages", "2.1. Sources (apt)", "Unclosed heading")
+    assert doc.title == "Packages"
+    text = tmp_path / "notes.txt"
+    text.write_text("Packages\n\nCo-author: Jane Doe\n", encoding="utf-8")
+    assert load_document(text).headings is None  # plain text marks none: judged by looks
+
+
 def test_html_time_tag_and_h1(tmp_path):
     path = tmp_path / "page.htm"
     path.write_text(

@@ -132,6 +132,32 @@ def test_nodes_hold_exact_chunk_texts_and_metadata(store, fake_embedder, tmp_pat
         assert node.get_content(MetadataMode.LLM) == chunk.text
 
 
+def test_an_html_page_s_headings_are_stored_with_the_chunks_that_hold_them(
+    store, fake_embedder, tmp_path
+):
+    body = " ".join(f"Sentence number {i} says a little more about packages." for i in range(30))
+    page = _write(
+        tmp_path / "page.html",
+        f"<html><body><h2>Packages  <em>(apt)</em></h2><p>Co-author: Jane Doe</p><p>{body}</p>"
+        f"<h3>Sources</h3><p>{body}</p></body></html>",
+    )
+    chunks = _add(store, load_document(page), fake_embedder)
+    assert len(chunks) > 2
+    nodes = sorted(_current(store), key=lambda n: n.metadata["start"])
+    assert all(n.metadata["headings_marked"] is True for n in nodes)
+    # "Co-author: Jane Doe" is no heading: the page does not mark it.
+    assert nodes[0].metadata["headings"] == "Packages (apt)"
+    for node in nodes:  # each chunk names the marked lines it holds, and only those
+        lines = {" ".join(x.split()) for x in node.text.splitlines()}
+        assert set(node.metadata["headings"].splitlines()) == lines & {"Packages (apt)", "Sources"}
+    assert any("Sources" in n.metadata["headings"] for n in nodes)
+
+    notes = _add(store, load_document(_write(tmp_path / "n.md", NOTE_V1)), fake_embedder)
+    for node in _current(store):
+        if node.node_id in {c.id for c in notes}:
+            assert (node.metadata["headings_marked"], node.metadata["headings"]) == (False, "")
+
+
 def test_one_embedding_per_chunk_is_required(store, fake_embedder, tmp_path):
     doc = load_document(_write(tmp_path / "notes.md", NOTE_V1))
     chunks = _chunks(doc)
