@@ -125,14 +125,17 @@ def is_heading(text: str, start: int, end: int, *, marked: frozenset[str] | None
     punctuation: a heading, which names a topic but states nothing. Code and commands (lower
     case or symbol first, or few letters) are not headings: they may hold the answer.
 
-    marked: the lines the document's format marks as headings (an HTML page's <h1>…<h6>), or
-    None when it marks none. When it does, a line it does not mark is never a heading, however
-    it looks: "Co-author: Jane Doe" or "Specify them in the file /etc/x.conf" is a fact.
+    marked: the lines the document's format marks as headings (an HTML page's <h1>…<h6>, a
+    Markdown file's "#" lines), or None when it marks none. When it does, a line it does not
+    mark is never a heading, however it looks: "Co-author: Jane Doe" or "Specify them in the
+    file /etc/x.conf" is a fact.
     """
     line = text[start:end]
     line_start = text.rfind("\n", 0, start) + 1
-    if marked is not None and " ".join(text[line_start:end].split()) not in marked:
-        return False
+    if marked is not None:
+        if " ".join(text[line_start:end].split()) not in marked:
+            return False
+        line = line.lstrip("#").strip() or line  # a Markdown heading's "## " marks it; no looks
     own_paragraph = (
         (line_start == 0 or text[:line_start].endswith("\n\n"))
         and _NUMBERING.fullmatch(text[line_start:start]) is not None  # "8. " before a heading

@@ -46,8 +46,8 @@ class Document:
     text: str  # cleaned text; every chunk/quote offset points into it
     file_hash: str  # sha256 hex of the raw file bytes (unchanged file -> no work)
     content_hash: str  # sha256 hex of `text` (chunk ids derive from it)
-    # The lines the format marks as headings (HTML's <h1>…<h6>), spaces normalised; None when
-    # the format marks none (txt, md, pdf) and a short line must be judged by its looks.
+    # The lines the format marks as headings (HTML's <h1>…<h6>, Markdown's "#" lines), spaces
+    # normalised; None when the format marks none (txt, pdf): a short line is judged by looks.
     headings: tuple[str, ...] | None = None
 
     @property
@@ -59,7 +59,8 @@ class Document:
 # Raise when the text a loader makes of the same file changes (HTML table rows on one line: 2;
 # cleaning keeps manual text and sentences join indented wrapped lines: 3; table cells led by
 # their column's header: 4; a full-width line continues on a line that opens with a number: 5;
-# the chunks' sentence bounds follow the text's; chunks carry an HTML page's own headings: 6),
+# the chunks' sentence bounds follow the text's; chunks carry the headings HTML and Markdown
+# mark: 6),
 # so that ingest re-indexes files it would otherwise skip as unchanged (index/ingest.py).
 LOADER_VERSION = 6
 
@@ -131,7 +132,29 @@ def _extract_text(raw: bytes, path: str, markdown: bool) -> _Extracted:
     if title is None and markdown:
         heading = _MD_HEADING.search(text)
         title = heading.group(1).strip() if heading else None
-    return _Extracted(text=text, title=title)
+    headings = markdown_headings(text) if markdown else None
+    return _Extracted(text=text, title=title, headings=headings)
+
+
+_MD_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_MD_ATX = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+\S")
+
+
+def markdown_headings(text: str) -> tuple[str, ...]:
+    """The ATX heading lines ("## Installing") of Markdown text, spaces normalised; a "#" line
+    inside a fenced code block is a shell comment, not a heading. One pass over the lines."""
+    headings: list[str] = []
+    fence = ""
+    for line in text.splitlines():
+        if opened := _MD_FENCE.match(line):
+            mark = opened.group(1)
+            if not fence:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence):
+                fence = ""
+        elif not fence and _MD_ATX.match(line):
+            headings.append(" ".join(line.split()))
+    return tuple(headings)
 
 
 def _extract_html(raw: bytes, path: str) -> _Extracted:

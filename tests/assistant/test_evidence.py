@@ -359,6 +359,8 @@ def test_is_heading_edges(text: str, heading: bool):
         ("Packages", frozenset({"Packages"}), False),  # the line is "8.2. Packages"
         ("Run it all now and then again.", frozenset({"8.2. Run it all now and then again."}),
          False),  # marked, but a sentence: the looks must agree too
+        ("## Installing the program", frozenset({"8.2. ## Installing the program"}), True),
+        ("## Installing the program", None, False),  # unmarked, "#" first reads as code
     ],
 )  # fmt: skip
 def test_a_page_that_marks_its_headings_decides_which_lines_are_headings(line, marked, heading):

@@ -132,7 +132,7 @@ def test_html_pages_say_which_lines_are_headings(tmp_path):
     page.write_text(
         "<html><body><h1>Packages</h1><p>Co-author: Jane Doe</p>"
         "<h2>2.1. Sources <code>(apt)</code></h2><p>One can list them in the file /etc/x.conf</p>"
-        '<h3 hidden>Hidden heading</h3><div><h4>Unclosed <em>heading</em></div>'
+        "<h3 hidden>Hidden heading</h3><div><h4>Unclosed <em>heading</em></div>"
         "<p>Spending will rise.</p></body></html>",
         encoding="utf-8",
     )
@@ -143,6 +143,17 @@ def test_html_pages_say_which_lines_are_headings(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("Packages\n\nCo-author: Jane Doe\n", encoding="utf-8")
     assert load_document(text).headings is None  # plain text marks none: judged by looks
+
+
+def test_markdown_headings_are_its_hash_lines_outside_code_blocks(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text(
+        "# Packages\n\nCo-author: Jane Doe\n\n##   Sources  ##\n\n```sh\n# Install it\n"
+        "apt install x\n```\n\n~~~~\n## not a heading\n~~~\n~~~~\n\n#hashtag is no heading\n\n"
+        "   ### Indented three\n",
+        encoding="utf-8",
+    )
+    assert load_document(path).headings == ("# Packages", "## Sources ##", "### Indented three")
 
 
 def test_html_time_tag_and_h1(tmp_path):

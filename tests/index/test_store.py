@@ -152,9 +152,15 @@ def test_an_html_page_s_headings_are_stored_with_the_chunks_that_hold_them(
         assert set(node.metadata["headings"].splitlines()) == lines & {"Packages (apt)", "Sources"}
     assert any("Sources" in n.metadata["headings"] for n in nodes)
 
-    notes = _add(store, load_document(_write(tmp_path / "n.md", NOTE_V1)), fake_embedder)
+    notes = {c.id for c in _add(store, load_document(_write(tmp_path / "n.md", NOTE_V1)),
+                                fake_embedder)}  # fmt: skip
+    ordered = sorted(_current(store), key=lambda n: n.metadata["start"])
+    marks = [n.metadata["headings"] for n in ordered if n.node_id in notes]
+    assert marks[0] == "# Harbour notes" and set(marks[1:]) <= {""}  # Markdown marks them too
+    text = {c.id for c in _add(store, load_document(_write(tmp_path / "n.txt", NOTE_V1)),
+                               fake_embedder)}  # fmt: skip
     for node in _current(store):
-        if node.node_id in {c.id for c in notes}:
+        if node.node_id in text:  # plain text marks none: its lines are judged by their looks
             assert (node.metadata["headings_marked"], node.metadata["headings"]) == (False, "")
 
 
