@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -13,16 +14,12 @@ from llama_index.core.memory import ChatMemoryBuffer
 from assistant.citations import CITE_RE, Span, key_terms, missing_terms
 from assistant.errors import ConfigError
 from assistant.prompts import Prompt
+from index.languages import get_language, supported_languages
 
 HistoryLike = Sequence[ChatMessage | Mapping[str, Any]]
 TokenCounter = Callable[[str], int]
 MAX_TURNS = 3  # the 0.5B model loses the thread beyond a few turns, and prompts stay short
 CONDENSE_TOKENS = 64  # the rewrite's own budget: one question
-# Words that point back into the conversation ("Vad meddelades där?", "Why did he call him?").
-REFERRING = frozenset(
-    """there that it its he him his she her they them their then this these those
-    där dit det den dess han hans hon henne de dem deras då detta dessa""".split()
-)
 
 
 def to_messages(history: HistoryLike | None) -> list[ChatMessage]:
@@ -138,6 +135,13 @@ def condense(
     return rewrite
 
 
+@cache
+def referring_words() -> frozenset[str]:
+    """Words that point back into the conversation ("där", "dort", "him"): every language data
+    file's pronouns. All languages at once: a short follow-up's language is often undetectable."""
+    return frozenset().union(*(get_language(code).pronouns for code in supported_languages()))
+
+
 def previous_question(question: str, history: Sequence[ChatMessage]) -> str | None:
     """The previous user question when question refers back to it ("Vad meddelades där?").
 
@@ -147,7 +151,7 @@ def previous_question(question: str, history: Sequence[ChatMessage]) -> str | No
     """
     words = set(re.findall(r"\w+", question.casefold()))
     previous = [m.content for m in history if m.role == MessageRole.USER and m.content]
-    if not previous or not words & REFERRING:
+    if not previous or not words & referring_words():
         return None
     return CITE_RE.sub("", previous[-1]).strip() or None
 

@@ -81,7 +81,7 @@ class Language:
     vague_counts: frozenset[str]
     weekdays: frozenset[str]  # "On which day of the week …?" is answered by one of these
     capitalised_nouns: bool  # every noun is capitalised (German): capitals do not mark names
-    pronouns: frozenset[str]
+    pronouns: frozenset[str]  # point back at what was said before ("där", "dort"): follow-ups
     # Words that open a clause before the question proper ("If …, can …?", "Om …, ligger …?").
     clause_openers: frozenset[str]
     # Words that open a question asking for something other than yes or no (who, what, …).

@@ -50,6 +50,8 @@ def test_a_rewrite_that_drops_the_questions_numbers_is_rejected(fake_llm, prompt
         ("When were the sanctions lifted?", None),  # no word pointing back
         ("Why did he call him?", "Var möttes presidenterna i augusti 2016?"),
         ("Vad meddelades där?", "Var möttes presidenterna i augusti 2016?"),
+        ("Was wurde dort angekündigt?", "Var möttes presidenterna i augusti 2016?"),  # de.toml
+        ("Wie installiere ich das Paket?", None),  # "das" is mostly an article
     ],
 )
 def test_previous_question_only_for_questions_that_refer_back(question, expected):
