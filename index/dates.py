@@ -1,13 +1,22 @@
-"""Document dates: parse date headers and resolve relative dates (English and Swedish).
+"""Document dates: parse date headers and resolve relative dates, in every language with a file.
 
-Pure functions, no I/O. Dates are ISO strings: "2017", "2017-03" or "2017-03-02".
+Pure functions. Dates are ISO strings: "2017", "2017-03" or "2017-03-02". The words come from the
+language files (`[dates]` in index/lang/<code>.toml; month names from babel's CLDR data), all
+languages at once: a document's date line or relative phrase may be in another language than
+most of its text. Written by hand for what dateparser lacks: "two days later" counts from the
+last day and month mentioned before it, and every step is one pass over the text.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+
+from index.languages import DEFAULT_LANGUAGE, all_languages, fold
 
 __all__ = [
     "DateAnchors",
@@ -18,50 +27,113 @@ __all__ = [
     "split_front_matter",
 ]
 
-MONTHS_EN = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
-MONTHS_SV = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)  # fmt: skip
-_ABBREVIATIONS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_MONTHS: dict[str, int] = {
-    **_ABBREVIATIONS,
-    **{name: i for i, name in enumerate(MONTHS_EN, 1)},
-    **{name: i for i, name in enumerate(MONTHS_SV, 1)},
-}
-# Full names only when scanning prose: "mar" or "may" inside a sentence are not dates.
-_MONTH_RE = "|".join(sorted(set(MONTHS_EN) | set(MONTHS_SV), key=len, reverse=True))
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4,
-    "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
-}  # fmt: skip
-_NUMBER_RE = r"\d{1,3}|" + "|".join(_NUMBER_WORDS)
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The date words of every language file, and the patterns built from them."""
+
+    months: dict[str, int]  # names and abbreviations, folded, without a final "."
+    wide: dict[str, dict[int, str]]  # language code -> month number -> full name
+    relative_years: dict[str, int]
+    numbers: dict[str, int]
+    earlier: frozenset[str]
+    week_units: frozenset[str]
+    header: re.Pattern[str]
+    day_month_year: re.Pattern[str]
+    month_day_year: re.Pattern[str]
+    month_year: re.Pattern[str]
+    day_month_rel: re.Pattern[str]
+    month_rel: re.Pattern[str]
+    last_month: re.Pattern[str]
+    year_rel: re.Pattern[str]
+    offset: re.Pattern[str]
+    anchor: re.Pattern[str]
+
+
+def _alternatives(phrases: Iterable[str]) -> str:
+    """A regex alternation of phrases, longest first, a space matching any run of whitespace."""
+    ordered = sorted({p for p in phrases if p.strip()}, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, p.split())) for p in ordered)
+
+
+@cache
+def _words() -> _Words:
+    languages = all_languages()
+    dates = [lang.dates for lang in languages]
+    months: dict[str, int] = {}
+    for lang in sorted(languages, key=lambda x: x.code != DEFAULT_LANGUAGE):
+        for name, number in lang.months.items():
+            months.setdefault(name, number)
+    wide = {
+        lang.code: {lang.months[name]: name for name in sorted(lang.wide_months)}
+        for lang in languages
+    }
+    # Full names only when scanning prose: "mar" or "may" inside a sentence are not dates.
+    month = _alternatives(name for lang in languages for name in lang.wide_months)
+    relative = {p: n for d in dates for p, n in d.relative_years.items()}
+    numbers = {w: n for lang in languages for w, n in {**lang.units, **lang.teens}.items() if n}
+    suffix = _alternatives(x for d in dates for x in d.day_suffixes)
+    prep = _alternatives(x for d in dates for x in d.prepositions)
+    connector = _alternatives(x for d in dates for x in d.year_connectors)
+    years = _alternatives(relative)
+    units = _alternatives(x for d in dates for x in d.day_units | d.week_units)
+    directions = _alternatives(x for d in dates for x in d.later | d.earlier)
+    next_day = _alternatives(x for d in dates for x in d.next_day)
+    labels = _alternatives(x for d in dates for x in d.header_labels)
+    last = _alternatives(x for d in dates for x in d.last_month)
+    day_month = rf"(?P<day>\d{{1,2}})(?:{suffix})?\s+(?P<month>{month})"
+    month_day = rf"(?P<month2>{month})\s+(?P<day2>\d{{1,2}})(?:{suffix})?,?"
+    rel_year = rf"(?:,?\s+(?:(?:{connector})\s+)?(?P<rel>{years}))"
+    before = rf"(?:(?:{prep})\s+)?"
+    named = rf"(?:{month}|[^\W\d_]{{3,4}}\.?)"  # a full name or an abbreviation ("Sept.")
+    return _Words(
+        months=months,
+        wide=wide,
+        relative_years=relative,
+        numbers=numbers,
+        earlier=frozenset(x for d in dates for x in d.earlier),
+        week_units=frozenset(x for d in dates for x in d.week_units),
+        # " date 2017-03 Text…", "Date: 2017-03-02", "datum: 2 mars 2017": a date label, then a
+        # date that runs to the end of the line or is ISO (only an ISO date can be told apart
+        # from text after it).
+        header=re.compile(
+            rf"\A\s*(?:{labels})\b[ \t]*[:=]?[ \t]*"
+            r"(?:(?P<iso>\d{4}-\d{2}(?:-\d{2})?)"
+            r"(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
+            r"(?![\d-])[ \t]*(?:\r?\n[ \t]*(?:\r?\n)?)?"
+            r"|(?P<line>[^\n]{4,40}?)[ \t]*(?:\r?\n[ \t]*(?:\r?\n)?|\Z))",
+            re.I,
+        ),
+        day_month_year=re.compile(rf"(\d{{1,2}})(?:{suffix})?\s+({named}),?\s+(\d{{4}})", re.I),
+        month_day_year=re.compile(rf"({named})\s+(\d{{1,2}})(?:{suffix})?,?\s+(\d{{4}})", re.I),
+        month_year=re.compile(rf"({named})\s+(\d{{4}})", re.I),
+        day_month_rel=re.compile(rf"\b{before}(?:{day_month}|{month_day}){rel_year}", re.I),
+        month_rel=re.compile(rf"\b{before}(?P<month>{month}){rel_year}", re.I),
+        last_month=re.compile(rf"\b(?:{last})\s+(?P<month>{month})\b", re.I),
+        year_rel=re.compile(rf"\b(?P<rel>{years})\b", re.I),
+        offset=re.compile(
+            rf"\b(?:(?P<n>\d{{1,3}}|{_alternatives(numbers)})\s+(?P<unit>{units})\s+"
+            rf"(?P<dir>{directions})|(?P<next>{next_day}))\b",
+            re.I,
+        ),
+        # An explicit day + month, optionally with a year or a relative year, used as the
+        # anchor of "two days later".
+        anchor=re.compile(
+            rf"\b(?:{day_month}|{month_day})(?:,?\s+(?P<year>\d{{4}})\b|{rel_year})?", re.I
+        ),
+    )
 
 
 def month_number(word: str) -> int | None:
-    """Return 1-12 for an English or Swedish month name or abbreviation ("juli", "July", "Sept")."""
-    return _MONTHS.get(word.strip().rstrip(".").lower())
+    """1-12 for a month name or abbreviation of any language with a file ("juli", "Sept.",
+    "März"), for dates in headers and metadata; index.languages.month_number reads prose."""
+    return _words().months.get(fold(word.strip()).rstrip("."))
 
 
 # --- absolute dates ----------------------------------------------------------------------------
 
 _ISO_RE = re.compile(r"(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?!\d)")
 _PDF_RE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
-_DAY_MONTH_YEAR_RE = re.compile(
-    rf"(\d{{1,2}})(?::e|:a|st|nd|rd|th|\.)?\s+({_MONTH_RE}|[a-z]{{3,4}}\.?),?\s+(\d{{4}})", re.I
-)
-_MONTH_DAY_YEAR_RE = re.compile(
-    rf"({_MONTH_RE}|[a-z]{{3,4}}\.?)\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.I
-)
-_MONTH_YEAR_RE = re.compile(rf"({_MONTH_RE}|[a-z]{{3,4}}\.?)\s+(\d{{4}})", re.I)
 
 
 def _iso(year: int, month: int | None = None, day: int | None = None) -> str | None:
@@ -87,13 +159,14 @@ def normalize_date(value: object) -> str | None:
     if m := _ISO_RE.match(text):
         year, month, day = m.groups()
         return _iso(int(year), int(month), int(day) if day else None)
-    if m := _DAY_MONTH_YEAR_RE.search(text):
+    words = _words()
+    if m := words.day_month_year.search(text):
         month = month_number(m.group(2))
         return _iso(int(m.group(3)), month, int(m.group(1))) if month else None
-    if m := _MONTH_DAY_YEAR_RE.search(text):
+    if m := words.month_day_year.search(text):
         month = month_number(m.group(1))
         return _iso(int(m.group(3)), month, int(m.group(2))) if month else None
-    if m := _MONTH_YEAR_RE.search(text):
+    if m := words.month_year.search(text):
         month = month_number(m.group(1))
         return _iso(int(m.group(2)), month) if month else None
     if re.fullmatch(r"\d{4}", text):
@@ -105,15 +178,6 @@ def normalize_date(value: object) -> str | None:
 
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _FIELD_RE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$", re.M)
-# " date 2017-03 Text…", "Date: 2017-03-02", "datum: 2 mars 2017": a date label, then a date that
-# runs to the end of the line or is ISO (only an ISO date can be told apart from text after it).
-_HEADER_RE = re.compile(
-    r"\A\s*(?:date|datum|published|publicerad)\b[ \t]*[:=]?[ \t]*"
-    r"(?:(?P<iso>\d{4}-\d{2}(?:-\d{2})?)(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"(?![\d-])[ \t]*(?:\r?\n[ \t]*(?:\r?\n)?)?"
-    r"|(?P<line>[^\n]{4,40}?)[ \t]*(?:\r?\n[ \t]*(?:\r?\n)?|\Z))",
-    re.I,
-)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -132,7 +196,7 @@ def parse_date_header(text: str) -> tuple[str | None, str]:
     fields, body = split_front_matter(text)
     if fields:
         return normalize_date(fields.get("date")), body
-    match = _HEADER_RE.match(text)
+    match = _words().header.match(text)
     if not match:
         return None, text
     line = match.group("line")
@@ -146,31 +210,10 @@ def parse_date_header(text: str) -> tuple[str | None, str]:
 
 # --- relative dates ----------------------------------------------------------------------------
 
-_YEAR_OFFSETS = {
-    "förra året": -1, "i fjol": -1, "i år": 0, "nästa år": 1,
-    "last year": -1, "this year": 0, "next year": 1,
-}  # fmt: skip
-_YEAR_WORDS = "|".join(_YEAR_OFFSETS)
-_PREP = r"(?:(?:den|i|in|on|of)\s+)?"
-_DAY_MONTH = rf"(?P<day>\d{{1,2}})(?::e|:a|st|nd|rd|th|\.)?\s+(?P<month>{_MONTH_RE})"
-_MONTH_DAY = rf"(?P<month2>{_MONTH_RE})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?,?"
-_REL_YEAR = rf"(?:,?\s+(?:of\s+|i\s+)?(?P<rel>{_YEAR_WORDS}))"
 
-_DAY_MONTH_REL = re.compile(rf"\b{_PREP}(?:{_DAY_MONTH}|{_MONTH_DAY}){_REL_YEAR}", re.I)
-_MONTH_REL = re.compile(rf"\b{_PREP}(?P<month>{_MONTH_RE}){_REL_YEAR}", re.I)
-_LAST_MONTH = re.compile(rf"\b(?:last|förra)\s+(?P<month>{_MONTH_RE})\b", re.I)
-_YEAR_REL = re.compile(rf"\b(?P<rel>{_YEAR_WORDS})\b", re.I)
-_OFFSET = re.compile(
-    rf"\b(?:(?P<n>{_NUMBER_RE})\s+(?P<unit>dagar|dag|days?|veckor|vecka|weeks?)\s+"
-    rf"(?P<dir>senare|efter|därefter|later|after(?:wards)?|earlier|tidigare|innan|before)"
-    r"|(?P<next>dagen därpå|dagen efter|the next day|the following day))\b",
-    re.I,
-)
-# An explicit day + month, optionally with a year or a relative year, used as the anchor of
-# "two days later".
-_ANCHOR = re.compile(
-    rf"\b(?:{_DAY_MONTH}|{_MONTH_DAY})(?:,?\s+(?P<year>\d{{4}})\b|{_REL_YEAR})?", re.I
-)
+def _relative_year(phrase: str) -> int:
+    """The year offset of a relative-year phrase as written ("förra  året" -> -1)."""
+    return _words().relative_years[" ".join(fold(phrase).split())]
 
 
 def _doc_year_month(doc_date: str | None) -> tuple[int | None, int | None]:
@@ -183,16 +226,19 @@ def _doc_year_month(doc_date: str | None) -> tuple[int | None, int | None]:
 
 
 def _month_name(number: int, like: str) -> str:
-    """Month name in the language (and capitalisation) of the month word `like`."""
-    names = MONTHS_SV if like.lower() in MONTHS_SV and like.lower() not in MONTHS_EN else MONTHS_EN
-    name = names[number - 1]
+    """Month name in the language (and capitalisation) of the month word `like` (English when
+    several languages write it so: "april")."""
+    wide, folded = _words().wide, fold(like)
+    codes = sorted(wide, key=lambda code: code != DEFAULT_LANGUAGE)
+    code = next((c for c in codes if folded in wide[c].values()), DEFAULT_LANGUAGE)
+    name = wide[code][number]
     return name.capitalize() if like[:1].isupper() else name
 
 
 def _anchor_day(text: str, doc_year: int | None, doc_month: int | None) -> tuple[date, str] | None:
     """The last explicit day + month in `text` as a date, with the month word as written."""
     found = None
-    for m in _ANCHOR.finditer(text):
+    for m in _words().anchor.finditer(text):
         found = m
     if found is None:
         return None
@@ -204,7 +250,7 @@ def _anchor_day(text: str, doc_year: int | None, doc_month: int | None) -> tuple
     if found.group("year"):
         year = int(found.group("year"))
     elif found.group("rel") and doc_year is not None:
-        year = doc_year + _YEAR_OFFSETS[found.group("rel").lower()]
+        year = doc_year + _relative_year(found.group("rel"))
     elif doc_year is not None:
         # A bare "27 June" in a March article most likely lies in the past year.
         year = doc_year if doc_month is None or month <= doc_month else doc_year - 1
@@ -228,7 +274,7 @@ class DateAnchors:
         self._text = text
         self._starts: list[int] = []
         self._ends: list[int] = []
-        for m in _ANCHOR.finditer(text):
+        for m in _words().anchor.finditer(text):
             self._starts.append(m.start())
             self._ends.append(m.end())
 
@@ -242,7 +288,7 @@ class DateAnchors:
             return self._text[start:end]
         # The mention runs past pos ("27 June\n\n2016 ..." cut at the paragraph): the cut text
         # may still hold a shorter one ("27 June"); else the mention before it counts.
-        if _ANCHOR.search(self._text, start, pos):
+        if _words().anchor.search(self._text, start, pos):
             return self._text[start:pos]
         return self._text[self._starts[i - 1] : self._ends[i - 1]] if i > 0 else ""
 
@@ -263,23 +309,23 @@ def resolve_relative_dates(
         if resolved and all(m.end() <= s or m.start() >= e for s, e, _ in found):
             found.append((m.start(), m.end(), resolved))
 
+    words = _words()
     if year is not None:
-        for m in _DAY_MONTH_REL.finditer(sentence):
+        for m in words.day_month_rel.finditer(sentence):
             word = m.group("month") or m.group("month2")
             day = m.group("day") or m.group("day2")
-            rel_year = year + _YEAR_OFFSETS[m.group("rel").lower()]
-            add(m, f"{int(day)} {word} {rel_year}")
-        for m in _MONTH_REL.finditer(sentence):
-            add(m, f"{m.group('month')} {year + _YEAR_OFFSETS[m.group('rel').lower()]}")
-        for m in _LAST_MONTH.finditer(sentence):
+            add(m, f"{int(day)} {word} {year + _relative_year(m.group('rel'))}")
+        for m in words.month_rel.finditer(sentence):
+            add(m, f"{m.group('month')} {year + _relative_year(m.group('rel'))}")
+        for m in words.last_month.finditer(sentence):
             month = month_number(m.group("month"))
             # "last December" in a March article is unambiguous; "last February" is not.
             if month and doc_month and month >= doc_month:
                 add(m, f"{m.group('month')} {year - 1}")
-        for m in _YEAR_REL.finditer(sentence):
-            add(m, str(year + _YEAR_OFFSETS[m.group("rel").lower()]))
+        for m in words.year_rel.finditer(sentence):
+            add(m, str(year + _relative_year(m.group("rel"))))
 
-    for m in _OFFSET.finditer(sentence):
+    for m in words.offset.finditer(sentence):
         anchor = _anchor_day(f"{context}\n{sentence[: m.start()]}", year, doc_month)
         if anchor is None:
             continue
@@ -287,10 +333,10 @@ def resolve_relative_dates(
         if m.group("next"):
             days = 1
         else:
-            n = m.group("n").lower()
-            count = int(n) if n.isdigit() else _NUMBER_WORDS[n]
-            days = count * (7 if m.group("unit").lower().startswith(("v", "w")) else 1)
-            if m.group("dir").lower() in {"earlier", "tidigare", "innan", "before"}:
+            n = fold(m.group("n"))
+            count = int(n) if n.isdigit() else words.numbers[n]
+            days = count * (7 if fold(m.group("unit")) in words.week_units else 1)
+            if fold(m.group("dir")) in words.earlier:
                 days = -days
         when = day + timedelta(days=days)
         add(m, f"{when.day} {_month_name(when.month, word)} {when.year}")

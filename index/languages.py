@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -60,6 +60,23 @@ def fold(text: str) -> str:
 def _words(value: str | list[str]) -> frozenset[str]:
     items = value.split() if isinstance(value, str) else value
     return frozenset(fold(w) for w in items)
+
+
+@dataclass(frozen=True)
+class DateWords:
+    """How a language writes dates relative to others (index/dates.py): `[dates]` in its file."""
+
+    header_labels: frozenset[str] = frozenset()  # "Date: 2017-03" at the top of a document
+    relative_years: dict[str, int] = field(default_factory=dict)  # "last year" = -1
+    last_month: frozenset[str] = frozenset()  # "last December"
+    year_connectors: frozenset[str] = frozenset()  # "27 June of last year"
+    prepositions: frozenset[str] = frozenset()  # "on 27 June", "den 27 juni", "am 27. Juni"
+    day_suffixes: tuple[str, ...] = ()  # "27th", "27:e", "27."
+    day_units: frozenset[str] = frozenset()  # "two days later"
+    week_units: frozenset[str] = frozenset()  # "two weeks later"
+    later: frozenset[str] = frozenset()
+    earlier: frozenset[str] = frozenset()
+    next_day: tuple[str, ...] = ()  # "the next day"
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,7 @@ class Language:
     publisher_words: frozenset[str] = frozenset()
     months: dict[str, int] = field(default_factory=dict)  # names and abbreviations
     wide_months: frozenset[str] = frozenset()  # full names only
+    dates: DateWords = field(default_factory=DateWords)
 
     # -- questions ---------------------------------------------------------------------------
     def question_kind(self, question: str, *, word_order: bool = True) -> str | None:
@@ -263,6 +281,23 @@ def _load(path: Path) -> Language:
         publisher_words=_words(boilerplate.get("publisher", "")),
         months=_months(code),
         wide_months=frozenset(_months(code, widths=("wide",))),
+        dates=_date_words(data.get("dates", {})),
+    )
+
+
+def _date_words(dates: dict[str, Any]) -> DateWords:
+    return DateWords(
+        header_labels=_words(dates.get("header_labels", "")),
+        relative_years={fold(k): int(v) for k, v in dates.get("relative_years", {}).items()},
+        last_month=_words(dates.get("last_month", "")),
+        year_connectors=_words(dates.get("year_connectors", "")),
+        prepositions=_words(dates.get("prepositions", "")),
+        day_suffixes=tuple(dates.get("day_suffixes", ())),
+        day_units=_words(dates.get("day_units", "")),
+        week_units=_words(dates.get("week_units", "")),
+        later=_words(dates.get("later", "")),
+        earlier=_words(dates.get("earlier", "")),
+        next_day=tuple(fold(p) for p in dates.get("next_day", ())),
     )
 
 

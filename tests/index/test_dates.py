@@ -224,3 +224,43 @@ def test_date_notes_scan_each_character_a_bounded_number_of_times(tmp_path, monk
     nodes_for_document(doc, chunk_document(doc))
     assert len(searched) > 1000
     assert sum(searched) < 3 * len(doc.text)
+
+
+# -- German is a language file: its [dates] words, no code -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Datum: 2. März 2017\n\nText.", "2017-03-02"),
+        ("Veröffentlicht: 2017-03-02\nText.", "2017-03-02"),
+    ],
+)
+def test_a_german_date_line(text, date):
+    assert parse_date_header(text) == (date, "Text.")
+
+
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [("2. März 2017", "2017-03-02"), ("Dez. 2016", "2016-12"), ("Mai 2016", "2016-05")],
+)
+def test_german_dates_in_metadata(value, iso):
+    assert normalize_date(value) == iso
+
+
+@pytest.mark.parametrize(
+    ("sentence", "context", "expected"),
+    [
+        ("Die Sanktionen wurden letztes Jahr aufgehoben.", "", [("letztes Jahr", "2016")]),
+        ("Am 27. Juni letzten Jahres schrieb er.", "",
+         [("Am 27. Juni letzten Jahres", "27 Juni 2016")]),
+        ("Zwei Tage später traf man sich.", "am 27. Juni 2016",
+         [("Zwei Tage später", "29 Juni 2016")]),
+        ("Am nächsten Tag kam die Antwort.", "am 30. Juni 2016",
+         [("Am nächsten Tag", "1 Juli 2016")]),
+        ("Drei Wochen zuvor war es still.", "am 22. Juli 2016",
+         [("Drei Wochen zuvor", "1 Juli 2016")]),
+    ],
+)  # fmt: skip
+def test_german_relative_dates(sentence, context, expected):
+    assert resolve_relative_dates(sentence, "2017-03", context) == expected
