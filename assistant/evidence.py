@@ -148,8 +148,10 @@ def is_heading(text: str, start: int, end: int, *, marked: frozenset[str] | None
         and len(line.split()) <= HEADING_WORDS
         and (line[0].isupper() or line[0].isdigit())
         and letters >= 0.75
-        # a closing bracket too: "Service Level Agreement (SLA)" says what SLA stands for
-        and line[-1] not in ".!?:;…)\"'”»"
+        # Unmarked, a closing bracket ends a statement too: "Service Level Agreement (SLA)"
+        # says what SLA stands for. Marked, it is a heading ("Administrating packages
+        # (apt-get)"), kept as evidence for what an acronym stands for only (_sentences).
+        and line[-1] not in ".!?:;…\"'”»" + ("" if marked is not None else ")")
     )
 
 
@@ -211,7 +213,10 @@ class EvidenceSelector(BaseNodePostprocessor):
     ) -> list[NodeWithScore]:
         if not nodes or query_bundle is None:
             return []
-        candidates = _sentences(nodes)
+        # What an acronym stands for is often given only by a heading ("Content of the
+        # Service Level Agreement (SLA)"): for that question, headings are evidence too.
+        expansion = answer_type(query_bundle.query_str) == "expansion"
+        candidates = _sentences(nodes, headings_too=expansion)
         if not candidates:
             return []
         variants = [s for s in query_bundle.query_str.split("\n") if s.strip()]
@@ -300,11 +305,12 @@ def _resolved(node: TextNode) -> str:
     return " ".join(r.split("\t", 1)[-1] for r in str(node.metadata["notes"]).splitlines())
 
 
-def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
+def _sentences(nodes: list[NodeWithScore], *, headings_too: bool = False) -> list[TextNode]:
     """Every distinct sentence of the retrieved chunks, as nodes with document offsets.
 
     Headings are not candidates (they name a topic and state nothing; quoted, they answer
-    nothing): each sentence carries the heading it stands under instead.
+    nothing): each sentence carries the heading it stands under instead. headings_too: they
+    are candidates as well (what an acronym stands for may be said by a heading alone).
     """
     seen: set[tuple[str, int]] = set()
     out: list[TextNode] = []
@@ -323,11 +329,13 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
         )
         for i, (rel_start, rel_end) in enumerate(spans):
             key = (str(meta.get("doc_id")), base + rel_start)
+            under = heading  # the heading this line stands under
             if i + 1 < len(spans) and leads_in(text, rel_end, spans[i + 1]):
                 rel_end = spans[i + 1][1]  # "… add this line in" + "/etc/fstab"
             elif is_heading(text, rel_start, rel_end, marked=marked):
                 heading = text[rel_start:rel_end]
-                continue
+                if not headings_too:
+                    continue
             sentence = text[rel_start:rel_end]
             if key in seen or len(sentence) < 12:
                 continue
@@ -351,7 +359,7 @@ def _sentences(nodes: list[NodeWithScore]) -> list[TextNode]:
                         "chunk_rank": rank,
                         # where the sentences (or headings) after it start: see _follows
                         "next_starts": [base + a for a, _ in spans[i + 1 : i + 1 + NEAR_SENTENCES]],
-                        "heading": heading,
+                        "heading": under,
                     },
                 )
             )
