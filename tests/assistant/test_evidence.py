@@ -361,6 +361,9 @@ def test_is_heading_edges(text: str, heading: bool):
          False),  # marked, but a sentence: the looks must agree too
         ("## Installing the program", frozenset({"8.2. ## Installing the program"}), True),
         ("## Installing the program", None, False),  # unmarked, "#" first reads as code
+        ("Administrating packages (apt-get)", frozenset({"8.2. Administrating packages (apt-get)"}),
+         True),  # marked: a bracketed aside ends a heading
+        ("Administrating packages (apt-get)", None, False),  # unmarked: may say what it stands for
     ],
 )  # fmt: skip
 def test_a_page_that_marks_its_headings_decides_which_lines_are_headings(line, marked, heading):
@@ -385,6 +388,22 @@ def test_a_fact_line_the_page_does_not_mark_as_heading_is_evidence(fake_embedder
     node = NodeWithScore(node=TextNode(text=text, metadata=unmarked), score=1.0)
     kept = to_evidence(selector.postprocess_nodes([node], query_bundle=bundle))
     assert [e.text for e in kept] == ["The packages come from a mirror."]
+
+
+def test_a_heading_is_evidence_for_what_an_acronym_stands_for_only(fake_embedder):
+    text = "Content of the Service Level Agreement (SLA)\n\nThe SLA lists the service times."
+    meta = {"doc_id": "p", "source": "/docs/p.html", "language": "en", "start": 0,
+            "date": "", "date_notes": "", "headings_marked": True,
+            "headings": "Content of the Service Level Agreement (SLA)"}  # fmt: skip
+    selector = EvidenceSelector(embed_model=fake_embedder)
+
+    def shown(question: str) -> list[str]:
+        bundle = QueryBundle(query_str=question, custom_embedding_strs=[question])
+        node = NodeWithScore(node=TextNode(text=text, metadata=meta), score=1.0)
+        return [e.text for e in to_evidence(selector.postprocess_nodes([node], bundle))]
+
+    assert "Content of the Service Level Agreement (SLA)" in shown("What does SLA stand for?")
+    assert shown("What does the SLA list?") == ["The SLA lists the service times."]
 
 
 @pytest.mark.parametrize(("words", "joined"), [(25, True), (26, False)])
