@@ -52,7 +52,7 @@ def node_for_chunk(
         "chunk_index": chunk.index,
         "content_hash": doc.content_hash,
         "date_notes": date_notes(doc, chunk, anchors or DateAnchors(doc.text)),
-        # Whether the format marks its headings (HTML), and those of the chunk's lines that it
+        # Whether the format marks its headings (HTML, Markdown), and the chunk's lines it
         # marks, one per line: evidence selection takes only these for headings then.
         "headings_marked": doc.headings is not None,
         "headings": marked_headings(
