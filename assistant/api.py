@@ -79,6 +79,7 @@ class Assistant:
                 batch_size=models.embed_batch_size,
                 precision=models.embed_precision,
                 max_tokens=models.embed_max_tokens,
+                kernel_cache=models.embed_kernel_cache,
             )
         return self._embedder
 

@@ -57,6 +57,18 @@ GEMMA_DOCUMENT_PROMPT = "title: none | text: "
 # Chunks are ~160 tiktoken tokens; 512 model tokens hold them with room to spare, and attention
 # cost grows with length, so the model's 2048 would only make long outliers slow.
 MAX_TOKENS = 512
+ONEDNN_CACHE_VARIABLE = "ONEDNN_PRIMITIVE_CACHE_CAPACITY"
+
+
+def limit_kernel_cache(kernels: int) -> None:
+    """Let torch's oneDNN keep at most `kernels` compiled kernels (one per input shape), unless
+    the environment sets it already. oneDNN reads the variable when it first compiles one, so
+    this works until the embedder's first pass."""
+    if kernels < 1:
+        raise ValueError("kernels must be at least 1")
+    os.environ.setdefault(ONEDNN_CACHE_VARIABLE, str(kernels))
+
+
 PRECISIONS = ("auto", "float32", "bfloat16")
 # Texts the cache sorts by length together before the model cuts them into batches: the ingest
 # batch (256) fits whole, so each model batch holds texts of similar length.
@@ -368,12 +380,18 @@ def load_embedder(
     batch_size: int = 32,
     precision: str = "auto",
     max_tokens: int = MAX_TOKENS,
+    kernel_cache: int | None = None,
 ) -> BaseEmbedding:
     """Load (once per process) the chosen embedder, offline.
 
     batch_size, precision and max_tokens apply to sentence-transformers models (gemma, minilm,
-    a folder); e5 runs its own 4-bit engine.
+    a folder); e5 runs its own 4-bit engine. kernel_cache: how many compiled oneDNN kernels
+    torch keeps (ONEDNN_PRIMITIVE_CACHE_CAPACITY; a value already in the environment wins),
+    read at the model's first pass: each input shape compiles one, and with the default 1,024
+    an ingest's memory grew with every new batch shape.
     """
+    if kernel_cache is not None:
+        limit_kernel_cache(kernel_cache)
     key = f"{choice}|{cache_dir}|{batch_size}|{resolve_precision(precision)}|{max_tokens}"
     with _LOCK:
         if key not in _CACHE:

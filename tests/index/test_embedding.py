@@ -17,14 +17,27 @@ from assistant.errors import ModelError
 from assistant.settings import Settings
 from index import embedding
 from index.embedding import (
+    ONEDNN_CACHE_VARIABLE,
     CachedEmbedding,
     assemble_gemma,
     bundled_embedder_path,
+    limit_kernel_cache,
     load_embedder,
     resolve_embedder_path,
 )
 
 CACHE = Settings().models.model_cache_dir
+
+
+def test_the_kernel_cache_limit_is_set_unless_the_environment_sets_it(monkeypatch):
+    monkeypatch.delenv(ONEDNN_CACHE_VARIABLE, raising=False)
+    limit_kernel_cache(8)
+    assert os.environ[ONEDNN_CACHE_VARIABLE] == "8"
+    monkeypatch.setenv(ONEDNN_CACHE_VARIABLE, "64")  # the user's own value wins
+    limit_kernel_cache(8)
+    assert os.environ[ONEDNN_CACHE_VARIABLE] == "64"
+    with pytest.raises(ValueError, match="at least 1"):
+        limit_kernel_cache(0)
 
 
 def test_a_folder_without_a_model_is_rejected_with_a_fix(tmp_path):
