@@ -372,35 +372,34 @@ def test_a_page_that_marks_its_headings_decides_which_lines_are_headings(line, m
     assert is_heading(text, start, start + len(line), marked=marked) is heading
 
 
-def test_a_fact_line_the_page_does_not_mark_as_heading_is_evidence(fake_embedder):
-    text = "Installing packages\n\nCo-author: Jane Doe\n\nThe packages come from a mirror."
+def page_evidence(embedder, text: str, question: str, headings: str | None) -> list[Evidence]:
+    """Evidence from one chunk of a page that marks `headings` (None: a format marking none)."""
     meta = {"doc_id": "p", "source": "/docs/p.html", "language": "en", "start": 0,
-            "date": "", "date_notes": "", "headings_marked": True,
-            "headings": "Installing packages"}  # fmt: skip
-    selector = EvidenceSelector(embed_model=fake_embedder)
-    question = "Who is the co-author of the section on installing packages?"
+            "date": "", "date_notes": ""}  # fmt: skip
+    if headings is not None:
+        meta |= {"headings_marked": True, "headings": headings}
     bundle = QueryBundle(query_str=question, custom_embedding_strs=[question])
     node = NodeWithScore(node=TextNode(text=text, metadata=meta), score=1.0)
-    kept = to_evidence(selector.postprocess_nodes([node], query_bundle=bundle))
+    selector = EvidenceSelector(embed_model=embedder)
+    return to_evidence(selector.postprocess_nodes([node], query_bundle=bundle))
+
+
+def test_a_fact_line_the_page_does_not_mark_as_heading_is_evidence(fake_embedder):
+    text = "Installing packages\n\nCo-author: Jane Doe\n\nThe packages come from a mirror."
+    question = "Who is the co-author of the section on installing packages?"
+    kept = page_evidence(fake_embedder, text, question, "Installing packages")
     assert "Co-author: Jane Doe" in [e.text for e in kept]
     assert {e.heading for e in kept} == {"Installing packages"}
-    unmarked = {k: v for k, v in meta.items() if not k.startswith("headings")}  # by looks
-    node = NodeWithScore(node=TextNode(text=text, metadata=unmarked), score=1.0)
-    kept = to_evidence(selector.postprocess_nodes([node], query_bundle=bundle))
+    kept = page_evidence(fake_embedder, text, question, None)  # by looks
     assert [e.text for e in kept] == ["The packages come from a mirror."]
 
 
 def test_a_heading_is_evidence_for_what_an_acronym_stands_for_only(fake_embedder):
     text = "Content of the Service Level Agreement (SLA)\n\nThe SLA lists the service times."
-    meta = {"doc_id": "p", "source": "/docs/p.html", "language": "en", "start": 0,
-            "date": "", "date_notes": "", "headings_marked": True,
-            "headings": "Content of the Service Level Agreement (SLA)"}  # fmt: skip
-    selector = EvidenceSelector(embed_model=fake_embedder)
 
     def shown(question: str) -> list[str]:
-        bundle = QueryBundle(query_str=question, custom_embedding_strs=[question])
-        node = NodeWithScore(node=TextNode(text=text, metadata=meta), score=1.0)
-        return [e.text for e in to_evidence(selector.postprocess_nodes([node], bundle))]
+        marked = "Content of the Service Level Agreement (SLA)"
+        return [e.text for e in page_evidence(fake_embedder, text, question, marked)]
 
     assert "Content of the Service Level Agreement (SLA)" in shown("What does SLA stand for?")
     assert shown("What does the SLA list?") == ["The SLA lists the service times."]
