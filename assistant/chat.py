@@ -14,7 +14,7 @@ from llama_index.core.memory import ChatMemoryBuffer
 from assistant.citations import CITE_RE, Span, key_terms, missing_terms
 from assistant.errors import ConfigError
 from assistant.prompts import Prompt
-from index.languages import get_language, supported_languages
+from index.languages import all_languages
 
 HistoryLike = Sequence[ChatMessage | Mapping[str, Any]]
 TokenCounter = Callable[[str], int]
@@ -139,7 +139,7 @@ def condense(
 def referring_words() -> frozenset[str]:
     """Words that point back into the conversation ("där", "dort", "him"): every language data
     file's pronouns. All languages at once: a short follow-up's language is often undetectable."""
-    return frozenset().union(*(get_language(code).pronouns for code in supported_languages()))
+    return frozenset().union(*(lang.pronouns for lang in all_languages()))
 
 
 def previous_question(question: str, history: Sequence[ChatMessage]) -> str | None:

@@ -60,8 +60,7 @@ class Document:
 # cleaning keeps manual text and sentences join indented wrapped lines: 3; table cells led by
 # their column's header: 4; a full-width line continues on a line that opens with a number: 5;
 # the chunks' sentence bounds follow the text's; chunks carry the headings HTML and Markdown
-# mark: 6),
-# so that ingest re-indexes files it would otherwise skip as unchanged (index/ingest.py).
+# mark: 6), so that ingest re-indexes files it would otherwise skip as unchanged (index/ingest.py).
 LOADER_VERSION = 6
 
 
