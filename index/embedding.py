@@ -13,6 +13,8 @@ A path to any sentence-transformers folder works too.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import importlib.util
 import math
@@ -43,6 +45,7 @@ __all__ = [
     "load_embedder",
     "resolve_embedder_path",
     "resolve_precision",
+    "return_freed_memory",
     "sentence_transformer",
     "token_counter",
 ]
@@ -67,6 +70,29 @@ def limit_kernel_cache(kernels: int) -> None:
     if kernels < 1:
         raise ValueError("kernels must be at least 1")
     os.environ.setdefault(ONEDNN_CACHE_VARIABLE, str(kernels))
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    # glibc only; musl, macOS and Windows have no malloc_trim (and other heaps).
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def return_freed_memory() -> bool:
+    """Hand the C heap's freed pages back to the system (glibc's malloc_trim); False where the
+    C library has no such call.
+
+    Why by hand: torch frees a batch's activations (tens of MB, a different size each batch)
+    into glibc's heap, which keeps the pages; over an ingest the heap fragments and the process
+    grows. Embedding 8,000 chunks, RSS ended at 1.37 GB without and 0.83 GB with a trim after each
+    256-chunk batch, at the same speed (README, Large libraries). No library exposes it."""
+    return bool(_TRIM is not None and _TRIM(0) >= 0)
 
 
 PRECISIONS = ("auto", "float32", "bfloat16")

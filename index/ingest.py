@@ -25,6 +25,7 @@ from llama_index.core.schema import MetadataMode, TextNode
 
 from index.chunking import chunk_document
 from index.config import IndexSettings
+from index.embedding import return_freed_memory
 from index.errors import AssistantError, DocumentError
 from index.loaders import (
     LOADER_VERSION,
@@ -320,6 +321,8 @@ class _Run:
                 self.report(batch[0][0].path.name, round_bytes * start // round_chunks)
                 texts = [node.get_content(metadata_mode=MetadataMode.NONE) for _, node in batch]
                 vectors = self.embedder.get_text_embedding_batch(texts)
+                if self.settings.ingest.trim_memory:
+                    return_freed_memory()
                 for (_, node), vector in zip(batch, vectors, strict=True):
                     node.embedding = vector
                     embedded.append(node)

@@ -157,3 +157,27 @@ def test_an_embedder_crash_in_a_later_round_keeps_the_rounds_before(
     assert committed == set().union(*(ids for kind, ids in recording.calls if kind == "commit"))
     assert _stored_chunks(store) == _committed_chunks(store)
     assert _journal(store) == []
+
+
+@pytest.mark.parametrize("trim", [True, False])
+def test_freed_memory_is_returned_after_each_embedded_batch_unless_turned_off(
+    store, fake_embedder, small, notes, monkeypatch, trim
+):
+    events: list[str] = []
+    batch = Embedder.get_text_embedding_batch
+
+    def embed(self: Embedder, texts: list[str], **kw: Any) -> list[list[float]]:
+        events.append("embed")
+        return batch(self, texts, **kw)
+
+    monkeypatch.setattr(Embedder, "get_text_embedding_batch", embed)
+    monkeypatch.setattr("index.ingest.return_freed_memory", lambda: events.append("trim"))
+    settings = small.model_copy(
+        update={"ingest": small.ingest.model_copy(update={"trim_memory": trim})}
+    )
+
+    ingest(notes, store=store, embedder=Embedder(inner=fake_embedder), settings=settings)
+
+    assert events.count("embed") > 4  # 12 notes in rounds of ~6 chunks, 3 chunks per batch
+    each_batch = ["embed", "trim"] if trim else ["embed"]
+    assert events == each_batch * events.count("embed")
