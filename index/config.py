@@ -48,10 +48,9 @@ class IngestSettings(BaseModel):
     )
     trim_memory: bool = Field(
         True,
-        description="After each embedded batch, hand the memory the embedder freed back to the "
-        "system (glibc's malloc_trim; ASSISTANT_INGEST__TRIM_MEMORY). Without it an ingest "
-        "grows with every batch: 8,000 chunks ended at 1.37 GB RSS, 0.83 GB with it, at the "
-        "same speed.",
+        description="After each stored round, hand the memory the embedder freed back to the "
+        "system (glibc's malloc_trim; ASSISTANT_INGEST__TRIM_MEMORY). Without it the heap "
+        "fragments and an ingest grows with every batch (README, Large libraries).",
     )
     read_ahead_chunks: int = Field(
         4096,

@@ -91,7 +91,7 @@ def return_freed_memory() -> bool:
     Why by hand: torch frees a batch's activations (tens of MB, a different size each batch)
     into glibc's heap, which keeps the pages; over an ingest the heap fragments and the process
     grows. Embedding 8,000 chunks, RSS ended at 1.37 GB without and 0.83 GB with a trim after each
-    256-chunk batch, at the same speed (README, Large libraries). No library exposes it."""
+    256-chunk batch (README, Large libraries). No library exposes it."""
     return bool(_TRIM is not None and _TRIM(0) >= 0)
 
 
