@@ -48,9 +48,11 @@ class IngestSettings(BaseModel):
     )
     trim_memory: bool = Field(
         True,
-        description="After each stored round, hand the memory the embedder freed back to the "
+        description="After each embedded batch, hand the memory the embedder freed back to the "
         "system (glibc's malloc_trim; ASSISTANT_INGEST__TRIM_MEMORY). Without it the heap "
-        "fragments and an ingest grows with every batch (README, Large libraries).",
+        "fragments and an ingest grows with every batch: 100,074 chunks peaked at 1.97 GB with "
+        "it, 2.49 GB trimming once per round, 2.90 GB not at all; it costs about 4% of the "
+        "ingest speed (README, Large libraries).",
     )
     read_ahead_chunks: int = Field(
         4096,

@@ -321,6 +321,8 @@ class _Run:
                 self.report(batch[0][0].path.name, round_bytes * start // round_chunks)
                 texts = [node.get_content(metadata_mode=MetadataMode.NONE) for _, node in batch]
                 vectors = self.embedder.get_text_embedding_batch(texts)
+                if self.settings.ingest.trim_memory:
+                    return_freed_memory()
                 for (_, node), vector in zip(batch, vectors, strict=True):
                     node.embedding = vector
                     embedded.append(node)
@@ -337,8 +339,6 @@ class _Run:
             self.finish_file(item)
             (self.updated if item.previous else self.added).append(str(item.path))
             item.nodes = []  # the round is stored: let its text go
-        if self.settings.ingest.trim_memory:
-            return_freed_memory()
         self.report()
 
     def _write(self, nodes: list[TextNode]) -> None:

@@ -160,17 +160,17 @@ def test_an_embedder_crash_in_a_later_round_keeps_the_rounds_before(
 
 
 @pytest.mark.parametrize("trim", [True, False])
-def test_freed_memory_is_returned_after_each_stored_round_unless_turned_off(
+def test_freed_memory_is_returned_after_each_embedded_batch_unless_turned_off(
     store, fake_embedder, small, notes, monkeypatch, trim
 ):
     events: list[str] = []
-    commit = store.commit
+    batch = Embedder.get_text_embedding_batch
 
-    def recorded_commit(docs: Any) -> None:
-        events.append("commit")
-        commit(docs)
+    def embed(self: Embedder, texts: list[str], **kw: Any) -> list[list[float]]:
+        events.append("embed")
+        return batch(self, texts, **kw)
 
-    monkeypatch.setattr(store, "commit", recorded_commit)
+    monkeypatch.setattr(Embedder, "get_text_embedding_batch", embed)
     monkeypatch.setattr("index.ingest.return_freed_memory", lambda: events.append("trim"))
     settings = small.model_copy(
         update={"ingest": small.ingest.model_copy(update={"trim_memory": trim})}
@@ -178,6 +178,6 @@ def test_freed_memory_is_returned_after_each_stored_round_unless_turned_off(
 
     ingest(notes, store=store, embedder=Embedder(inner=fake_embedder), settings=settings)
 
-    assert events.count("commit") > 2  # 12 notes in rounds of about 6 chunks
-    each_round = ["commit", "trim"] if trim else ["commit"]
-    assert events == each_round * events.count("commit")
+    assert events.count("embed") > 4  # 12 notes in rounds of ~6 chunks, 3 chunks per batch
+    each_batch = ["embed", "trim"] if trim else ["embed"]
+    assert events == each_batch * events.count("embed")
