@@ -60,6 +60,7 @@ class Assistant:
         self.store = store or ChunkStore(self.settings)
         self._embedder = embedder
         self._llm = llm
+        self._llm_given = llm is not None  # tests' fakes: nothing of ours to warm up
         self._engine: CitedQueryEngine | None = None
         self._count: TokenCounter | None = None
         self._lock = threading.Lock()
@@ -130,7 +131,7 @@ class Assistant:
         while this one loads the embedder and retrieves: the first answer after a start then
         costs about what a warm one does. llama.cpp runs outside the GIL, so the two overlap."""
         models = self.settings.models
-        if self._llm is not None or models.llm_url or not models.warm_up:
+        if self._llm_given or models.llm_url or not models.warm_up or self._warming is not None:
             return  # a given LLM (tests' fakes) or a server: nothing of ours to warm
         # Not a daemon: the process waits for it at exit instead of freeing the model under it.
         self._warming = threading.Thread(target=self._warm_up, name="llm-warm-up")
@@ -234,6 +235,10 @@ class Assistant:
                 f"{limits.question_chars:,}: ask a shorter question (or raise "
                 "ASSISTANT_LIMITS__QUESTION_CHARS)"
             )
+        # Counting tokens loads the LLM: the warm-up starts first, so the model reads its prompt
+        # while this thread goes on to load the embedder (it would not start once loaded here).
+        with self._lock:
+            self._start_warm_up()
         tokens = self.count_tokens(question)
         if tokens > limits.question_tokens:
             raise AssistantError(

@@ -267,6 +267,20 @@ def test_a_loaded_model_is_warmed_up_while_the_engine_is_built(local_model, fake
     assert a.ask("When were the sanctions lifted?").text.startswith("The sanctions were lifted")
 
 
+def test_the_first_question_of_a_start_warms_the_model_up_before_counting_its_tokens(
+    local_model, fake_llm
+):
+    """Counting the question's tokens loads the LLM; the warm-up still runs (it once did not)."""
+    fake_llm.queue("", "The sanctions were lifted in July 2016 [1].")
+    a = local_model()
+    a.ensure_seeded()
+    answer = a.ask("When were the sanctions lifted?")
+    assert a._warming is not None
+    a._warming.join(timeout=30)
+    assert fake_llm.prompts[0].endswith("user: ")  # the warm-up's prompt came first
+    assert answer.text.startswith("The sanctions were lifted")
+
+
 @pytest.mark.parametrize(
     "models",
     [{"warm_up": False}, {"llm_url": "http://127.0.0.1:9/v1"}],
