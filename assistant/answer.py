@@ -209,14 +209,18 @@ def fixed_messages(prompts: dict[str, Prompt]) -> list[ChatMessage]:
     ]
 
 
-def warm_up(llm: LLM, prompts: dict[str, Prompt]) -> None:
+def warm_up(llm: LLM, prompts: dict[str, Prompt], *, threads: int | None = None) -> None:
     """Have the LLM read the fixed part of the answer prompt now, before the first question.
 
     A local llama.cpp model keeps what it last read and re-reads only what differs, so the
-    first question then costs what every later one does. Generates a single token.
+    first question then costs what every later one does. Generates a single token; `threads`
+    (the local model's call option) runs this one read on fewer threads than answers use.
     """
+    options = {"threads": threads} if threads is not None else {}
     llm.chat(
-        [*fixed_messages(prompts), ChatMessage(role=MessageRole.USER, content="")], max_tokens=1
+        [*fixed_messages(prompts), ChatMessage(role=MessageRole.USER, content="")],
+        max_tokens=1,
+        **options,
     )
 
 

@@ -139,7 +139,7 @@ class Assistant:
 
     def _warm_up(self) -> None:
         try:
-            warm_up(self.llm, self.prompts)
+            warm_up(self.llm, self.prompts, threads=self.settings.models.warm_up_threads)
         except Exception:  # the question that needs the model reports the same error
             log.debug("warming up the LLM failed", exc_info=True)
 

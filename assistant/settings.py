@@ -87,6 +87,13 @@ class ModelSettings(BaseModel):
         "the embedder loads and the first question is retrieved (measured: the first answer "
         "about 3 s sooner after a start, README 'Speed'). Off: the first question does both.",
     )
+    warm_up_threads: int = Field(
+        1,
+        ge=1,
+        description="llama.cpp threads for the warm-up's read, which runs beside the "
+        "embedder's loading: one leaves a core to it (at 100k chunks on 2 cores the first "
+        "answer after a restart came 0.9 s sooner than with 2; README 'Scaling').",
+    )
     context_window: int = Field(2048, ge=512, description="LLM context window in tokens.")
     max_new_tokens: int = Field(80, ge=8, description="Longest answer the LLM may write.")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="LLM sampling temperature.")

@@ -342,6 +342,8 @@ class FakeLlama:
     def __init__(self, model_path: str, **kwargs: Any) -> None:
         self.model_path, self.kwargs = model_path, kwargs
         self.context_params = SimpleNamespace(n_ctx=kwargs["n_ctx"])
+        self.n_threads, self.n_threads_batch = kwargs["n_threads"], kwargs["n_threads_batch"]
+        self.ctx = object()  # llama.cpp's context pointer
         self.calls: list[dict[str, Any]] = []
         self.active = 0
         self.most_active = 0
@@ -445,6 +447,31 @@ def test_local_chat_sends_chatml_and_per_call_options(fake_llama: Any) -> None:
     streamed = [r.delta for r in llm.stream_chat([ChatMessage(role="user", content="Hi")])]
     assert streamed == ["o", "k"]
     assert FakeLlama.instances[0].calls[-1]["max_tokens"] == 21  # per-call values do not stick
+
+
+def test_one_call_can_run_on_fewer_threads_and_the_model_goes_back_after(
+    fake_llama: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import llama_cpp
+
+    llm = models.load_llm(fake_llama)
+    model = FakeLlama.instances[0]
+    # (threads, batch threads, the model's calls so far) at each change
+    changes: list[tuple[int, int, int]] = []
+
+    def set_threads(ctx: object, threads: int, batch: int) -> None:
+        assert ctx is model.ctx
+        changes.append((threads, batch, len(model.calls)))
+
+    monkeypatch.setattr(llama_cpp, "llama_set_n_threads", set_threads)
+    hi = [ChatMessage(role=MessageRole.USER, content="Hi")]
+
+    llm.chat(hi, max_tokens=1, threads=1)
+    assert changes == [(1, 1, 0), (3, 3, 1)]  # one thread for that call, then back to 3
+    assert "threads" not in model.calls[-1]  # an option of ours, not llama.cpp's
+    llm.chat(hi, threads=3)  # the model's own number, or none: nothing to change
+    llm.chat(hi)
+    assert len(changes) == 2 and len(model.calls) == 3
 
 
 def test_special_tokens_in_message_text_stay_text(fake_llama: Any) -> None:
