@@ -412,7 +412,7 @@ class LockedLlamaCPP(LlamaCPP):
         The warm-up reads the prompt beside the embedder's loading on a 2-core machine: with
         one thread instead of two, llama.cpp's threads stop waiting for each other behind the
         Python thread, and the first answer after a restart at 100k chunks came 0.9 s sooner
-        (README, Scaling). llama-cpp-python sets threads only when the model loads, so this
+        (README, Large libraries). llama-cpp-python sets threads only when the model loads, so this
         uses llama.cpp's own llama_set_n_threads.
         """
         model = self._model
@@ -433,7 +433,7 @@ class LockedLlamaCPP(LlamaCPP):
         def gen() -> CompletionResponseGen:
             # The lock is held from the first token to the end of the stream; a plain Lock (not
             # RLock) because Gradio may resume a generator on a different worker thread.
-            with _holding(self._lock):
+            with _holding(self._lock), self._threads(kwargs.get("threads")):
                 text = ""
                 for response in self._model(prompt=prompt, **call):
                     delta = response["choices"][0]["text"]

@@ -92,7 +92,7 @@ class ModelSettings(BaseModel):
         ge=1,
         description="llama.cpp threads for the warm-up's read, which runs beside the "
         "embedder's loading: one leaves a core to it (at 100k chunks on 2 cores the first "
-        "answer after a restart came 0.9 s sooner than with 2; README 'Scaling').",
+        "answer after a restart came 0.9 s sooner than with 2; README 'Large libraries').",
     )
     context_window: int = Field(2048, ge=512, description="LLM context window in tokens.")
     max_new_tokens: int = Field(80, ge=8, description="Longest answer the LLM may write.")

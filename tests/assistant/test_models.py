@@ -472,6 +472,8 @@ def test_one_call_can_run_on_fewer_threads_and_the_model_goes_back_after(
     llm.chat(hi, threads=3)  # the model's own number, or none: nothing to change
     llm.chat(hi)
     assert len(changes) == 2 and len(model.calls) == 3
+    assert [r.delta for r in llm.stream_chat(hi, threads=2)] == ["o", "k"]
+    assert changes[2:] == [(2, 2, 3), (3, 3, 4)]  # a stream too, back after its last token
 
 
 def test_special_tokens_in_message_text_stay_text(fake_llama: Any) -> None:
