@@ -156,9 +156,18 @@ def previous_question(question: str, history: Sequence[ChatMessage]) -> str | No
     return CITE_RE.sub("", previous[-1]).strip() or None
 
 
+@cache
+def _label_re() -> re.Pattern[str]:
+    """A label the model may put before its rewrite ("Rewritten question:", "Fråga:"): every
+    language file's rewrite_labels, longest first, as the reply may be in any of them."""
+    labels = sorted({label for lang in all_languages() for label in lang.rewrite_labels}, key=len)
+    alternatives = "|".join(re.escape(label) for label in reversed(labels))
+    return re.compile(rf"^(?:{alternatives})\s*:\s*", re.IGNORECASE)
+
+
 def _first_line(text: str) -> str:
     for line in text.strip().splitlines():
-        line = re.sub(r"^(rewritten question|question|fråga)\s*:\s*", "", line.strip(), flags=re.I)
+        line = _label_re().sub("", line.strip())
         if line:
             return line.strip().strip('"')
     return ""

@@ -99,6 +99,7 @@ class Language:
     weekdays: frozenset[str]  # "On which day of the week …?" is answered by one of these
     capitalised_nouns: bool  # every noun is capitalised (German): capitals do not mark names
     pronouns: frozenset[str]  # point back at what was said before ("där", "dort"): follow-ups
+    rewrite_labels: tuple[str, ...]  # "Fråga:" before a rewritten follow-up: not its text
     # Words that open a clause before the question proper ("If …, can …?", "Om …, ligger …?").
     clause_openers: frozenset[str]
     # Words that open a question asking for something other than yes or no (who, what, …).
@@ -258,6 +259,7 @@ def _load(path: Path) -> Language:
         weekdays=_words(words["weekdays"]),
         capitalised_nouns=bool(words.get("capitalised_nouns", False)),
         pronouns=_words(questions.get("pronouns", "")),
+        rewrite_labels=tuple(fold(label) for label in questions.get("rewrite_labels", [])),
         clause_openers=_words(questions.get("clause_openers", "")),
         question_words=_words(questions.get("question_words", "")),
         verb_first_yesno=bool(questions.get("verb_first_yesno", False)),

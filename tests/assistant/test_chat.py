@@ -31,6 +31,15 @@ def test_a_good_rewrite_is_used(fake_llm, prompt):
     assert "Var möttes presidenterna i augusti 2016?" in fake_llm.prompts[0]
 
 
+@pytest.mark.parametrize(
+    "label", ["Fråga:", "Rewritten question:", "QUESTION :", "Omskriven fråga:", "Frage:"]
+)
+def test_a_label_before_the_rewrite_in_any_language_file_is_not_part_of_it(fake_llm, prompt, label):
+    fake_llm.queue(f"{label} Vad meddelades i S:t Petersburg i augusti 2016?")
+    got = condense(fake_llm, prompt, "Vad meddelades där?", HISTORY, "Swedish")
+    assert got == "Vad meddelades i S:t Petersburg i augusti 2016?"
+
+
 @pytest.mark.parametrize("reply", ["Vad meddelades där?", "", "Rewritten question:"])
 def test_an_unchanged_or_empty_rewrite_leaves_the_question_as_asked(fake_llm, prompt, reply):
     fake_llm.queue(reply)
