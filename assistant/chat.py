@@ -160,8 +160,8 @@ def previous_question(question: str, history: Sequence[ChatMessage]) -> str | No
 def _label_re() -> re.Pattern[str]:
     """A label the model may put before its rewrite ("Rewritten question:", "Fråga:"): every
     language file's rewrite_labels, longest first, as the reply may be in any of them."""
-    labels = sorted({label for lang in all_languages() for label in lang.rewrite_labels}, key=len)
-    alternatives = "|".join(re.escape(label) for label in reversed(labels))
+    labels = {label for lang in all_languages() for label in lang.rewrite_labels}
+    alternatives = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
     return re.compile(rf"^(?:{alternatives})\s*:\s*", re.IGNORECASE)
 
 
