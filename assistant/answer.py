@@ -149,6 +149,7 @@ class CitedQueryEngine(CustomQueryEngine):
                 quote_min_dense=answer.quote_min_dense,
                 strong_evidence=answer.strong_evidence,
                 yes_no_min_topical=answer.yes_no_min_topical,
+                yes_no_statement=answer.yes_no_statement,
             ),
         )
         total = time.perf_counter() - prepared.started

@@ -61,6 +61,8 @@ class ComposeSettings:
     strong_evidence: float = 0.45  # a best-evidence score this high means the documents answer
     yes_no_min_topical: float = 0.33  # a yes/no quote close in meaning must hold this share of
     # the question's other words (its answer is its own statement, not a new fact)
+    yes_no_statement: float = 0.6  # evidence this close in meaning to a yes/no question states
+    # what it asks (or its negation), whatever words it uses
     other_min_lexical: float = 0.35  # another document's version may match the question less
     other_source_share: float = 0.8  # … but must score this share of the cited sentence
 
@@ -145,10 +147,14 @@ def compose(
     wanted = answer_type(question, language)
     if looks_like_refusal(draft):
         # The small model also refuses when the answer is right there; evidence that holds
-        # every term of the question and scores high is then quoted rather than withheld.
+        # every term of the question and scores high is then quoted rather than withheld, and
+        # so is a statement of what a yes/no question asks.
         strong = best.score >= settings.strong_evidence and best.lexical >= 0.99
         if strong and has_answer_type(best.facts_text, wanted, question):
             return _quoted(best, question, language)
+        if wanted == "yesno" and (stated := yes_no_statement(prepared.evidence, question,
+                                                              language, settings)):  # fmt: skip
+            return _quoted(stated, question, language)
         return refusal
     spans = [e.span() for e in prepared.evidence]
     # The draft is written in the reply language (the evidence's when none is in the question's)
@@ -322,6 +328,8 @@ def best_quote(
     the question's words and topic (same language) or be close to it in meaning.
     """
     settings = settings or ComposeSettings()
+    if wanted == "yesno" and (stated := yes_no_statement(evidence, question, language, settings)):
+        return stated
     top = evidence[0].score if evidence else 0.0
     candidates = [
         e
@@ -352,6 +360,36 @@ def best_quote(
         )
     ]  # fmt: skip
     return max(candidates, key=lambda e: (e.score, e.lexical)) if candidates else None
+
+
+def yes_no_statement(
+    evidence: Sequence[Evidence],
+    question: str,
+    language: str,
+    settings: ComposeSettings | None = None,
+) -> Evidence | None:
+    """The evidence sentence that states what a yes/no question asks, or its negation: the one
+    closest to the question in meaning, when at least settings.yes_no_statement close, and
+    naming what the question names. Its negation gives the yes or the no (short_answer).
+
+    Meaning, not shared words, decides: "This does not preserve the environment of the current
+    user." answers "Do I lose my environment with su -l?" in none of its words. A sentence that
+    close in meaning is about the question's own statement, not just its topic (dev splits:
+    every answerable yes/no question with a sentence that close, one unanswerable one).
+    """
+    settings = settings or ComposeSettings()
+    candidates = [
+        e
+        for e in evidence
+        if e.dense >= settings.yes_no_statement
+        and _words(e.text) >= QUOTE_MIN_WORDS_FACT
+        # Its own statement in the question's words answers yes ("Foliant keeps a backup copy
+        # of each project."): unlike other quotes it need not add to the question, but a
+        # question in the documents (a FAQ's heading) answers nothing.
+        and not e.text.rstrip().endswith("?")
+        and _holds_question_names(question, e, language, evidence)
+    ]
+    return max(candidates, key=lambda e: e.dense) if candidates else None
 
 
 def _agrees(draft: str, question: str, text: str) -> bool:

@@ -176,6 +176,15 @@ class AnswerSettings(BaseModel):
         "answer to a yes/no question is its own statement, so a sentence that shares only its "
         "topic says yes or no to something else (chosen on the yes/no dev halves).",
     )
+    yes_no_statement: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Evidence at least this close in meaning to a yes/no question states what "
+        "it asks, or its negation, in whatever words: it is quoted with its yes or no when the "
+        "model's answer fails or the model refuses (dev splits: every answerable yes/no question "
+        "with evidence this close, one unanswerable one; for the default embedder).",
+    )
 
 
 class UISettings(BaseModel):

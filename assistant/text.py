@@ -265,8 +265,16 @@ def negated(text: str, language: str) -> bool:
 
     A yes/no question is answered by whether a statement negates what the question asks:
     "ssh does not stop on the escape character" answers "Will the escape key interrupt ssh?"
-    with no, and the same statement answers "Does ssh ignore the escape key?" with yes."""
-    return bool({fold(w) for w in WORD_RE.findall(text)} & get_language(language).negative)
+    with no, and the same statement answers "Does ssh ignore the escape key?" with yes.
+
+    A condition is not a negation: "chmod preserves the bits unless you say otherwise" and its
+    Swedish "… om inte man anger något annat" state that the bits stay; the clause from an
+    "unless" phrase of the language to the next comma or end of sentence is left out."""
+    lang = get_language(language)
+    folded = fold(text)
+    for phrase in lang.unless:
+        folded = re.sub(rf"\b{re.escape(phrase)}\b,?[^,.;:!?]*", " ", folded)
+    return bool(set(WORD_RE.findall(folded)) & lang.negative)
 
 
 def opener(sentence: str, language: str | None = None) -> str | None:

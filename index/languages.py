@@ -95,6 +95,8 @@ class Language:
     not_names: frozenset[str]
     affirmative: frozenset[str]
     negative: frozenset[str]
+    # Phrases that open a condition ("unless", "om inte"): the clause they open negates nothing.
+    unless: tuple[str, ...]
     vague_counts: frozenset[str]
     weekdays: frozenset[str]  # "On which day of the week …?" is answered by one of these
     capitalised_nouns: bool  # every noun is capitalised (German): capitals do not mark names
@@ -255,6 +257,7 @@ def _load(path: Path) -> Language:
         not_names=_words(words["not_names"]),
         affirmative=_words(words["affirmative"]),
         negative=_words(words["negative"]),
+        unless=tuple(fold(p) for p in words.get("unless", [])),
         vague_counts=_words(words["vague_counts"]),
         weekdays=_words(words["weekdays"]),
         capitalised_nouns=bool(words.get("capitalised_nouns", False)),

@@ -14,6 +14,7 @@ from assistant.compose import (
     other_source,
     topical,
     unmentioned,
+    yes_no_statement,
 )
 from assistant.evidence import Evidence
 from assistant.schema import Prepared
@@ -880,7 +881,8 @@ def test_an_expansion_the_evidence_does_not_give_is_not_answered():
     ],
 )
 def test_a_yes_no_quote_by_meaning_must_hold_the_question_s_statement(sentence, language, quoted):
-    e = ev(1, sentence, 0.6, language=language, lexical=0.3, dense=0.6)
+    # close in meaning, but below the bar at which meaning alone states the question
+    e = ev(1, sentence, 0.6, language=language, lexical=0.3, dense=0.55)
     question = "Is the base grid unit of the quantizer a sixteenth note by default?"
     found = best_quote([e], wanted=answer_type(question), question=question, language="en")
     assert (found is not None) is quoted
@@ -895,3 +897,36 @@ def test_a_yes_no_quote_and_a_draft_without_yes_or_no_lead_with_the_answer():
     assert quoted.text.startswith('Antwort: Nein. Die Dokumente sagen: "Das Passwortfeld')
     drafted = compose(p, "Das Passwortfeld in /etc/group wird nicht wirklich benutzt [1].")
     assert drafted.mode == "generated" and drafted.text.startswith("Nein. Das Passwortfeld")
+
+
+ENVIRONMENT = "When I become root with su -l, do I lose my current user's environment settings?"
+
+
+@pytest.mark.parametrize(
+    ("draft", "why"),
+    [
+        ("I lose my current user's environment settings [2].", "cites the wrong span"),
+        ("I cannot answer that from the documents.", "the model refused"),
+    ],
+)
+def test_a_statement_of_a_yes_no_question_in_other_words_answers_it(draft, why):
+    # None of the question's words but "environment", "current" and "user": meaning decides.
+    stated = ev(1, "This does not preserve the environment of the current user.", 0.44,
+                lexical=0.46, dense=0.62)  # fmt: skip
+    prompt = ev(2, "Type su -l from any user shell prompt.", 0.41, lexical=0.23, dense=0.52)
+    c = compose(prepared(ENVIRONMENT, [stated, prompt]), draft)
+    assert c.mode == "quoted", why
+    assert c.text.startswith('Answer: No. The documents say: "This does not preserve'), why
+
+
+def test_a_yes_no_statement_needs_the_bar_and_the_question_s_names():
+    question = "Does Foliant keep a backup copy of each project?"
+    settings = ComposeSettings(yes_no_statement=0.6)
+    near = ev(1, "Projects can be saved in Foliant under another name.", 0.5, dense=0.59)
+    assert yes_no_statement([near], question, "en", settings) is None
+    # close enough, but about another program than the one asked about
+    other = ev(1, "Papyrus keeps a backup copy of each project.", 0.5, dense=0.7)
+    assert yes_no_statement([other], question, "en", settings) is None
+    named = ev(2, "By default Foliant keeps a backup copy of every project.", 0.5, dense=0.68)
+    closer = ev(3, "Foliant keeps one backup copy per project.", 0.4, dense=0.72)
+    assert yes_no_statement([near, named, closer], question, "en", settings) == closer

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.text import acronyms, expansion, key_terms, opener, spelled_alike
+from assistant.text import acronyms, expansion, key_terms, negated, opener, spelled_alike
 
 
 def test_a_german_question_names_its_acronym_not_its_nouns():
@@ -64,3 +64,23 @@ def test_a_verb_first_question_opens_with_its_verb_not_a_name():
     assert opener("Behöver vanliga program kärnans header-filer?", "sv") is None
     assert opener("Klappt die Reparatur auch ohne Netz?", "de") is None
     assert opener("Paris hosted the talks.", "en") == "paris"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "negates"),
+    [
+        ("For directories chmod preserves the bits unless you say otherwise.", "en", False),
+        ("For directories chmod does not keep the bits, unless you say so.", "en", True),
+        (
+            "För kataloger bevarar chmod bitarna om inte man uttryckligen anger något annat.",
+            "sv",
+            False,
+        ),
+        ("Det går inte att ändra lösenordet.", "sv", True),
+        ("Der Eintrag bleibt, es sei denn, Sie löschen ihn nicht.", "de", False),
+        ("Der Eintrag bleibt nicht, es sei denn, Sie sichern ihn.", "de", True),
+    ],
+)
+def test_a_condition_is_no_negation(text, language, negates):
+    # "unless" ("om inte", "es sei denn") opens a condition: the statement itself still holds.
+    assert negated(text, language) is negates
