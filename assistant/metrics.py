@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from assistant.citations import CITE_RE, Span, missing_terms, split_answer
 from index.dates import resolve_relative_dates
 from index.language import detect_language
+from index.languages import all_languages, fold
 
 # English and Swedish articles, dropped like SQuAD drops a/an/the ("ett flygplan" == "flygplan").
 ARTICLES = frozenset({"a", "an", "the", "en", "ett", "den", "det", "de"})
@@ -62,6 +63,10 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("support", "support", "answer sentences whose cited quotes contain all their "
                "numbers, dates and names (assistant.citations.missing_terms; a sentence without "
                "a resolvable citation is unsupported; none when no answer had a sentence)"),
+    MetricInfo("yes_no_agreement", "yes/no", "answered yes/no questions (the gold's first "
+               "answer is a yes or a no) whose own words, quotes left out, say that yes or no "
+               "first: accuracy also counts a \"Yes.\" before a quote that holds a gold phrase; "
+               "none when no such question was answered"),
     MetricInfo("language_match", "lang", "answers written in the question's language (quotes "
                "and citation markers ignored)"),
     MetricInfo("latency_p50_s", "p50 s", "median seconds per question, end to end",
@@ -160,6 +165,17 @@ def contains_answer(prediction: str, golds: Iterable[str]) -> bool:
     """True if a gold answer occurs in the prediction as whole normalised words ("11" ≠ "110")."""
     padded = f" {normalize(prediction)} "
     return any((n := normalize(g)) and f" {n} " in padded for g in golds)
+
+
+def says_yes(text: str) -> bool | None:
+    """True when text's first yes or no word (of any supported language, "Ja", "No", "Nein")
+    outside quotes is a yes, False when a no, None when it says neither."""
+    yes = {fold(lang.yes) for lang in all_languages()}
+    no = {fold(lang.no) for lang in all_languages()}
+    for word in re.findall(r"\w+", _QUOTED.sub(" ", strip_citations(text))):
+        if (folded := fold(word)) in yes | no:
+            return folded in yes
+    return None
 
 
 def answer_language(text: str) -> str:
@@ -265,6 +281,7 @@ def score(gold: Gold, outcome: Outcome) -> dict[str, Any]:
         "f1": (round(token_f1(outcome.prediction, gold.answers), 4) if answered else 0.0)
         if answerable else None,
         "refusal_correct": None if answerable else int(refused),
+        "yes_no_agreement": _yes_no_agreement(gold, outcome) if answered else None,
     }  # fmt: skip
     for k in KS:
         scores[f"hit@{k}"] = hit_at_k(outcome.retrieved, gold.sources, k) if answerable else None
@@ -286,6 +303,14 @@ def score(gold: Gold, outcome: Outcome) -> dict[str, Any]:
         }
     )  # fmt: skip
     return scores
+
+
+def _yes_no_agreement(gold: Gold, outcome: Outcome) -> int | None:
+    """1 when the answer says the gold's yes or no, 0 when not; None for other questions."""
+    wanted = says_yes(gold.answers[0]) if gold.answers else None
+    if wanted is None or len(tokens(gold.answers[0])) != 1:
+        return None
+    return int(says_yes(outcome.text) is wanted)
 
 
 def percentile(values: Iterable[float], q: float) -> float | None:
@@ -333,6 +358,7 @@ def summarize(scores: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         ) if answerable else None,
         "citation_recall": _mean(s["cited_gold"] for s in answerable),
         "support": _support(scores),
+        "yes_no_agreement": _mean(s.get("yes_no_agreement") for s in answerable),
         "language_match": _mean(s["language_match"] for s in scores),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),

@@ -267,7 +267,12 @@ def test_the_worst_answer_scores_zero_on_everything() -> None:
         UNANSWERABLE, Outcome(text="Paris är Frankrikes huvudstad [1].", refused=False)
     )
     assert answered["refusal_correct"] == 0
-    summary = summarize([s, answered])
+    # a Swedish yes/no question answered with the wrong yes, in English
+    yes_no = score(
+        Gold(("nej",), (SV,), True, "sv"), Outcome(text="Yes, it can [1].", refused=False)
+    )
+    assert yes_no["yes_no_agreement"] == 0
+    summary = summarize([s, answered, yes_no])
     for m in METRICS:
         if not m.seconds:
             assert summary[m.key] == 0.0, m.key
@@ -373,3 +378,31 @@ def test_summary_percentiles_and_rounding() -> None:
     assert summary["false_refusal_rate"] == 0.1667  # 1 of 6, rounded to four places
     assert (summary["latency_p50_s"], summary["latency_p95_s"]) == (2.5, 4.75)
     assert (summary["first_token_p50_s"], summary["first_token_p95_s"]) == (1.25, 2.375)
+
+
+@pytest.mark.parametrize(
+    ("answers", "text", "agrees"),
+    [
+        (
+            ("no", "nej", "not possible"),
+            'Answer: No. The documents say: "It is not possible." [1]',
+            1,
+        ),
+        # the gold phrase is in the quote, but the answer's own word is the wrong one
+        (("no", "nej", "not possible"), 'Answer: Yes. The documents say: "It is not possible."', 0),
+        # a yes or a no inside the quote is the document's, not the answer's
+        (("ja", "yes"), 'Dokumenten säger: "Nej, inte alltid." Svar: Ja [1].', 1),
+        (("nein",), "Antwort: Nein. Das ist so [1].", 1),
+        (("no",), "The documents say nothing about it [1].", 0),
+    ],
+)
+def test_a_yes_no_answer_must_say_the_gold_s_yes_or_no_outside_its_quotes(answers, text, agrees):
+    gold = Gold(answers, (EN,), True, "en")
+    assert score(gold, Outcome(text=text, refused=False))["yes_no_agreement"] == agrees
+
+
+def test_yes_no_agreement_skips_other_questions_and_refusals():
+    assert score(GOLD, PERFECT)["yes_no_agreement"] is None  # gold "July 2016"
+    no = Gold(("no",), (EN,), True, "en")
+    assert score(no, REFUSAL)["yes_no_agreement"] is None  # counted as a false refusal instead
+    assert summarize([score(GOLD, PERFECT)])["yes_no_agreement"] is None
