@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.base.response.schema import Response
 from llama_index.core.bridge.pydantic import Field
@@ -27,7 +28,7 @@ from assistant.prompts import Prompt
 from assistant.retrieval import HybridRetriever, query_bundle
 from assistant.safety import injected_share, neutralize
 from assistant.schema import Answer, Citation, Prepared, Timings
-from assistant.settings import REFUSAL_EN, Settings
+from assistant.settings import REFUSAL_EN, AnswerSettings, Settings
 from index.chunking import split_sentences
 from index.language import detect_language
 from index.languages import get_language, supported_languages
@@ -38,7 +39,9 @@ __all__ = [
     "CitedQueryEngine",
     "Prepared",
     "Timings",
+    "compose_settings",
     "fixed_messages",
+    "make_verifier",
     "warm_up",
 ]
 
@@ -89,25 +92,7 @@ class CitedQueryEngine(CustomQueryEngine):
 
     def verifier(self) -> Verifier:
         """The verification stage, with the embedder's similarity as its meaning check."""
-        embedder = self.selector.embed_model
-        cache: dict[str, list[float]] = {}
-
-        def vector(text: str) -> list[float]:
-            if text not in cache:
-                cache[text] = embedder.get_text_embedding(text)
-            return cache[text]
-
-        def similarity(claim: str, texts: Sequence[str]) -> list[float]:
-            c = vector(claim)
-            return [_cosine(c, vector(t)) for t in texts]
-
-        answer = self.settings.answer
-        return Verifier(
-            similarity=similarity,
-            min_similarity=answer.min_similarity,
-            min_similarity_facts=answer.min_similarity_facts,
-            min_relevance=answer.min_relevance,
-        )
+        return make_verifier(self.selector.embed_model, self.settings.answer)
 
     def messages(self, prepared: Prepared) -> list[ChatMessage]:
         """The chat the LLM sees: fixed system text first, so llama.cpp can reuse its KV cache."""
@@ -139,19 +124,7 @@ class CitedQueryEngine(CustomQueryEngine):
     def finish(self, prepared: Prepared, draft: str, *, first_token_s: float | None) -> Answer:
         """Check the draft and build the final Answer."""
         generated = time.perf_counter()
-        answer = self.settings.answer
-        composed = compose(
-            prepared,
-            draft,
-            self.verifier(),
-            ComposeSettings(
-                quote_min_lexical=answer.quote_min_lexical,
-                quote_min_dense=answer.quote_min_dense,
-                strong_evidence=answer.strong_evidence,
-                yes_no_min_topical=answer.yes_no_min_topical,
-                yes_no_statement=answer.yes_no_statement,
-            ),
-        )
+        composed = compose(prepared, draft, self.verifier(), compose_settings(self.settings.answer))
         total = time.perf_counter() - prepared.started
         return Answer(
             question=prepared.question,
@@ -172,6 +145,7 @@ class CitedQueryEngine(CustomQueryEngine):
             mode=composed.mode,
             short=composed.short,
             refusal_reason=composed.why if composed.mode == "refused" else None,
+            prepared=prepared,
         )
 
     def run(
@@ -197,6 +171,39 @@ class CitedQueryEngine(CustomQueryEngine):
         """llama-index's query API (`engine.query(...)`): the checked Answer in the metadata."""
         answer = next(item for item in self.run(query_str) if isinstance(item, Answer))
         return Response(response=answer.text, metadata={"answer": answer})
+
+
+def make_verifier(embedder: BaseEmbedding, answer: AnswerSettings) -> Verifier:
+    """The verification stage with answer's thresholds and embedder's cosine as its meaning
+    check (each text embedded once per verifier)."""
+    cache: dict[str, list[float]] = {}
+
+    def vector(text: str) -> list[float]:
+        if text not in cache:
+            cache[text] = embedder.get_text_embedding(text)
+        return cache[text]
+
+    def similarity(claim: str, texts: Sequence[str]) -> list[float]:
+        c = vector(claim)
+        return [_cosine(c, vector(t)) for t in texts]
+
+    return Verifier(
+        similarity=similarity,
+        min_similarity=answer.min_similarity,
+        min_similarity_facts=answer.min_similarity_facts,
+        min_relevance=answer.min_relevance,
+    )
+
+
+def compose_settings(answer: AnswerSettings) -> ComposeSettings:
+    """The composition's thresholds, from the settings' answer section."""
+    return ComposeSettings(
+        quote_min_lexical=answer.quote_min_lexical,
+        quote_min_dense=answer.quote_min_dense,
+        strong_evidence=answer.strong_evidence,
+        yes_no_min_topical=answer.yes_no_min_topical,
+        yes_no_statement=answer.yes_no_statement,
+    )
 
 
 def fixed_messages(prompts: dict[str, Prompt]) -> list[ChatMessage]:

@@ -35,12 +35,14 @@ from llama_index.core.instrumentation.events.retrieval import (
 )
 from tqdm import tqdm
 
-from assistant.answer import Answer
+from assistant.answer import Answer, compose_settings, make_verifier
 from assistant.api import Assistant
+from assistant.compose import compose
 from assistant.errors import ConfigError
 from assistant.eval_corpus import corpus_assistant, resolve_corpus, set_name
 from assistant.metrics import METRICS, Gold, Outcome, score, spans_of, summarize
 from assistant.report import SYSTEMS, beats_baseline, format_table, write_chart, write_report
+from assistant.schema import prepared_from_dict, prepared_to_dict
 from assistant.settings import Settings
 from index.language import detect_language
 
@@ -248,17 +250,19 @@ class Record:
         ]
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "id": self.id,
-                "system": self.system,
-                # Removed drafts are kept here, for the person analysing the run.
-                "answer": {**self.answer.to_dict(), "removed": self._removed()},
-                "scores": self.scores,
-                "retrieved": list(self.outcome.retrieved),
-            },
-            ensure_ascii=False,
-        )
+        row: dict[str, Any] = {
+            "id": self.id,
+            "system": self.system,
+            # Removed drafts are kept here, for the person analysing the run.
+            "answer": {**self.answer.to_dict(), "removed": self._removed()},
+            "scores": self.scores,
+            "retrieved": list(self.outcome.retrieved),
+        }
+        if self.answer.prepared is not None:
+            # The model's draft and what it was written from: `recompose` checks it again.
+            row["draft"] = self.answer.draft
+            row["prepared"] = prepared_to_dict(self.answer.prepared)
+        return json.dumps(row, ensure_ascii=False)
 
 
 def run_question(system: System, q: Question, recorder: RetrievalRecorder, name: str) -> Record:
@@ -286,6 +290,65 @@ def run_question(system: System, q: Question, recorder: RetrievalRecorder, name:
         short=answer.short,
     )
     return Record(q.id, name, answer, outcome, score(q.gold, outcome))
+
+
+def recompose(
+    questions_path: str | Path,
+    results_path: str | Path,
+    *,
+    assistant: Assistant | None = None,
+    settings: Settings | None = None,
+) -> list[tuple[dict[str, Any], Record]]:
+    """Check and compose again, with today's code and settings, the drafts an earlier `evaluate`
+    recorded (our rows of its results.jsonl), and score them: (recorded row, new Record) per
+    question. No retrieval and no LLM, so a change to the verification or the composition is
+    measured on a whole set in seconds, on exactly the drafts the model wrote; a change that
+    moves retrieval, evidence or the prompt needs a new `evaluate`.
+
+    Needs assistant's embedder (the meaning checks): the one the results were made with.
+    """
+    questions = {q.id: q for q in load_questions(questions_path)}
+    assistant = assistant or Assistant(settings)
+    answer_settings = assistant.settings.answer
+    verifier = make_verifier(assistant.embedder, answer_settings)
+    pairs = []
+    for number, line in enumerate(Path(results_path).read_text(encoding="utf-8").splitlines(), 1):
+        row = json.loads(line)
+        if row.get("system") != "ours":
+            continue
+        if "prepared" not in row or row.get("id") not in questions:
+            raise ConfigError(
+                f"{results_path}, line {number}: no recorded draft for a question of "
+                f"{questions_path}. Recompose the results.jsonl that `assistant eval` wrote for "
+                "this question file (with this version; older files have no drafts)."
+            )
+        q, prepared = questions[row["id"]], prepared_from_dict(row["prepared"])
+        composed = compose(prepared, row["draft"], verifier, compose_settings(answer_settings))
+        outcome = Outcome(
+            text=composed.text,
+            refused=composed.mode == "refused",
+            cited_sources=tuple(c.source for c in composed.citations),
+            spans=spans_of(composed.citations),
+            retrieved=tuple(row.get("retrieved", ())),
+            short=composed.short,
+        )
+        answer = Answer(
+            question=prepared.question,
+            text=composed.text,
+            refused=outcome.refused,
+            language=prepared.language,
+            citations=composed.citations,
+            standalone_question=prepared.standalone,
+            draft=row["draft"],
+            removed=composed.removed,
+            removed_reasons=composed.reasons,
+            mode=composed.mode,
+            short=composed.short,
+            refusal_reason=composed.why if outcome.refused else None,
+            prepared=prepared,
+        )
+        pairs.append((row, Record(q.id, "ours", answer, outcome, score(q.gold, outcome))))
+    return pairs
 
 
 def run_all(
@@ -443,6 +506,7 @@ __all__ = [
     "evaluate",
     "format_sets_table",
     "format_table",
+    "recompose",
     "load_questions",
     "write_chart",
     "write_report",

@@ -75,6 +75,9 @@ class Answer:
     mode: str = "generated"  # "generated" | "quoted" | "refused"
     short: str | None = None  # the date, number or name that answers (assistant.short_answer)
     refusal_reason: str | None = None  # why a refused answer was refused
+    # What the answer was made from (question, evidence, gate): kept by the eval's results file so
+    # the checks can be run again on the same drafts (assistant.eval.recompose); not in to_dict.
+    prepared: Prepared | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The `ask --json` object."""
@@ -124,3 +127,31 @@ class Prepared:
             return self.language
         best = self.evidence[0].language
         return best if best in supported_languages() else self.language
+
+
+def prepared_to_dict(prepared: Prepared) -> dict[str, Any]:
+    """A Prepared as JSON-ready data (its timings left out); prepared_from_dict reads it back."""
+    return {
+        "question": prepared.question,
+        "standalone": prepared.standalone,
+        "language": prepared.language,
+        "refusal_reason": prepared.refusal_reason,
+        "evidence": [asdict(e) for e in prepared.evidence],
+    }
+
+
+def prepared_from_dict(data: dict[str, Any]) -> Prepared:
+    """The Prepared that prepared_to_dict wrote (timings zero)."""
+    evidence = tuple(
+        Evidence(**{**e, "notes": tuple(tuple(note) for note in e.get("notes", ()))})
+        for e in data["evidence"]
+    )
+    return Prepared(
+        question=data["question"],
+        standalone=data["standalone"],
+        language=data["language"],
+        evidence=evidence,
+        refusal_reason=data["refusal_reason"],
+        retrieve_s=0.0,
+        started=0.0,
+    )

@@ -16,7 +16,7 @@ from assistant import Assistant, Settings
 from assistant.answer import Timings
 from assistant.baseline import Baseline, is_refusal
 from assistant.errors import ConfigError
-from assistant.eval import evaluate, format_sets_table, format_table, load_questions
+from assistant.eval import evaluate, format_sets_table, format_table, load_questions, recompose
 from assistant.eval_corpus import corpus_key, default_corpus, resolve_corpus, set_name
 from assistant.metrics import normalize
 from index.ingest import expand_paths
@@ -246,6 +246,44 @@ def test_evaluate_end_to_end_writes_results_and_report(
     table = format_table(summary).splitlines()
     assert [row.split()[0] for row in table] == ["system", "ours", "baseline"]
     assert "acc" in table[0] and "MRR" in table[0] and "TTFT50" in table[0]
+
+
+def test_recompose_checks_the_recorded_drafts_again_without_the_model(
+    tmp_path: Path, assistant: Assistant, fake_embedder: Any, scripted_llm: Any
+) -> None:
+    assistant.llm.use(OURS)
+    path = write_lines(tmp_path / "questions.jsonl", *QUESTIONS)
+    report = tmp_path / "report"
+    evaluate(path, assistant=assistant, report_dir=report, progress=False)
+    results = report / "results.jsonl"
+    asked = len(scripted_llm._prompts)
+
+    # The same code and settings make the same answers from the recorded drafts and evidence.
+    again = recompose(path, results, assistant=assistant)
+    assert [row["id"] for row, _ in again] == [q["id"] for q in QUESTIONS]
+    for row, record in again:
+        assert record.answer.text == row["answer"]["answer"], row["id"]
+        assert record.scores["correct"] == row["scores"]["correct"], row["id"]
+    assert len(scripted_llm._prompts) == asked  # the model was not asked again
+
+    # A stricter setting is measured on the same drafts: the quote that replaced "Twelve" needs
+    # more of the question's words now, so that question is refused.
+    strict = assistant.settings.answer.model_copy(
+        update={"quote_min_lexical": 1.0, "quote_min_dense": 1.0}
+    )
+    other = Assistant(assistant.settings.model_copy(update={"answer": strict}),
+                      llm=scripted_llm, embedder=fake_embedder, store=assistant.store)  # fmt: skip
+    changed = {row["id"]: record for row, record in recompose(path, results, assistant=other)}
+    assert changed["q-wrong"].answer.refused and changed["q-wrong"].scores["correct"] == 0
+    assert changed["q1"].answer.text == again[0][1].answer.text
+
+    # results without drafts (another system's rows only, or an older file) say what to do
+    baseline_only = tmp_path / "old.jsonl"
+    first = json.loads(results.read_text().splitlines()[0])
+    del first["prepared"]
+    baseline_only.write_text(json.dumps(first) + "\n")
+    with pytest.raises(ConfigError, match=r"old.jsonl, line 1: no recorded draft"):
+        recompose(path, baseline_only, assistant=assistant)
 
 
 def test_evaluate_without_baseline_writes_only_our_rows(
