@@ -81,6 +81,9 @@ def answerability(
         return NO_DOCUMENT
     best = evidence[0]
     same = [e for e in evidence if e.language == language]
+    # An example the question gives ("names such as enp3s0", "till exempel 30") illustrates what
+    # it asks about; the documents need not mention it.
+    question = get_language(language).without_examples(question)
     missing = unmentioned(
         question, [e.text + " " + e.context for e in evidence], evidence, language=language
     )

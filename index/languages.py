@@ -102,6 +102,8 @@ class Language:
     capitalised_nouns: bool  # every noun is capitalised (German): capitals do not mark names
     pronouns: frozenset[str]  # point back at what was said before ("där", "dort"): follow-ups
     rewrite_labels: tuple[str, ...]  # "Fråga:" before a rewritten follow-up: not its text
+    # Open an example in a question ("such as enp3s0", "till exempel 30"): see without_examples.
+    example_markers: tuple[re.Pattern[str], ...]
     # Words that open a clause before the question proper ("If …, can …?", "Om …, ligger …?").
     clause_openers: frozenset[str]
     # Words that open a question asking for something other than yes or no (who, what, …).
@@ -134,6 +136,16 @@ class Language:
     dates: DateWords = field(default_factory=DateWords)
 
     # -- questions ---------------------------------------------------------------------------
+    def without_examples(self, question: str) -> str:
+        """question without the examples it gives: from an example marker ("such as", "till
+        exempel", "zum Beispiel", "(like") to the next comma, bracket or end of sentence.
+
+        "Does udev give interfaces names such as enp3s0?" asks about udev's names, not about
+        enp3s0: the documents must mention udev, not the example."""
+        for marker in self.example_markers:
+            question = re.sub(marker.pattern + r"[^,;:!?)]*", " ", question, flags=re.IGNORECASE)
+        return question
+
     def question_kind(self, question: str, *, word_order: bool = True) -> str | None:
         """The kind of answer question asks for (one of KINDS), or None.
 
@@ -264,6 +276,7 @@ def _load(path: Path) -> Language:
         pronouns=_words(questions.get("pronouns", "")),
         rewrite_labels=tuple(fold(label) for label in questions.get("rewrite_labels", [])),
         clause_openers=_words(questions.get("clause_openers", "")),
+        example_markers=patterns(questions.get("example_markers", [])),
         question_words=_words(questions.get("question_words", "")),
         verb_first_yesno=bool(questions.get("verb_first_yesno", False)),
         refusal_cues=tuple(fold(c) for c in words.get("refusal_cues", [])),
@@ -275,7 +288,7 @@ def _load(path: Path) -> Language:
         joiners=tuple(numbers.get("joiners", ())),
         ambiguous_numbers=_words(numbers.get("ambiguous", [])),
         units_first=bool(numbers.get("units_first", False)),
-        questions={k: patterns(v) for k, v in questions.items() if isinstance(v, list)},
+        questions={k: patterns(v) for k, v in questions.items() if k in KINDS},
         instruction_roles=tuple(instructions.get("roles", ())),
         instruction_answer_labels=tuple(instructions.get("answer_labels", ())),
         instruction_source_labels=tuple(instructions.get("source_labels", ())),

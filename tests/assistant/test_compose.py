@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.compose import (
+    NOT_MENTIONED,
     ComposeSettings,
     answerability,
     best_quote,
@@ -930,3 +931,22 @@ def test_a_yes_no_statement_needs_the_bar_and_the_question_s_names():
     named = ev(2, "By default Foliant keeps a backup copy of every project.", 0.5, dense=0.68)
     closer = ev(3, "Foliant keeps one backup copy per project.", 0.4, dense=0.72)
     assert yes_no_statement([near, named, closer], question, "en", settings) == closer
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Does Zorblex give network interfaces names such as enp3s0 by default?", "en"),
+        ("For the mappings in the example (like Ctrl-H) to work, must Zorblex be running?", "en"),
+        ("Tolkar Zorblex en tidsgräns utan suffix, till exempel 30, som minuter?", "sv"),
+        ("Kann Zorblex eine Zahl, zum Beispiel 30, als Minuten lesen?", "de"),
+    ],
+)
+def test_an_example_the_question_gives_need_not_be_in_the_documents(question, language):
+    e = ev(
+        1, "The Zorblex system names network interfaces when they appear.", 0.6, language=language
+    )
+    assert answerability(question, [e], 0.34, language=language) is None
+    # what the question asks about must still be there
+    other = ev(1, "The network is started by the init system.", 0.6, language=language)
+    assert answerability(question, [other], 0.34, language=language) == NOT_MENTIONED + "zorblex"
