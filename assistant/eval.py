@@ -22,7 +22,7 @@ import platform
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from assistant.answer import Answer, compose_settings, make_verifier
 from assistant.api import Assistant
-from assistant.compose import compose
+from assistant.compose import answerability, compose
 from assistant.errors import ConfigError
 from assistant.eval_corpus import corpus_assistant, resolve_corpus, set_name
 from assistant.metrics import METRICS, Gold, Outcome, score, spans_of, summarize
@@ -292,24 +292,36 @@ def run_question(system: System, q: Question, recorder: RetrievalRecorder, name:
     return Record(q.id, name, answer, outcome, score(q.gold, outcome))
 
 
+@dataclass(frozen=True, slots=True)
+class Recomposed:
+    """One question of a recorded run, composed again (see recompose)."""
+
+    recorded: dict[str, Any]  # the results.jsonl row
+    record: Record  # today's answer and scores
+    needs_model: bool  # the gate lets it through now, but no draft was recorded
+
+
 def recompose(
     questions_path: str | Path,
     results_path: str | Path,
     *,
     assistant: Assistant | None = None,
     settings: Settings | None = None,
-) -> list[tuple[dict[str, Any], Record]]:
-    """Check and compose again, with today's code and settings, the drafts an earlier `evaluate`
-    recorded (our rows of its results.jsonl), and score them: (recorded row, new Record) per
-    question. No retrieval and no LLM, so a change to the verification or the composition is
-    measured on a whole set in seconds, on exactly the drafts the model wrote; a change that
-    moves retrieval, evidence or the prompt needs a new `evaluate`.
+) -> list[Recomposed]:
+    """Gate, check and compose again, with today's code and settings, the evidence and drafts an
+    earlier `evaluate` recorded (our rows of its results.jsonl), and score them, per question.
+    No retrieval and no LLM, so a change to the refusal gate, the verification or the
+    composition is measured on a whole set in seconds, on exactly the drafts the model wrote. A
+    question the gate refused then but lets through now had no draft: it keeps its refusal and
+    is marked `needs_model` (run `evaluate` again to measure it); so does everything after a
+    change to retrieval, evidence selection or the prompt.
 
     Needs assistant's embedder (the meaning checks): the one the results were made with.
     """
     questions = {q.id: q for q in load_questions(questions_path)}
     assistant = assistant or Assistant(settings)
     answer_settings = assistant.settings.answer
+    min_score = assistant.settings.retrieval.min_evidence_score
     verifier = make_verifier(assistant.embedder, answer_settings)
     pairs = []
     for number, line in enumerate(Path(results_path).read_text(encoding="utf-8").splitlines(), 1):
@@ -323,6 +335,12 @@ def recompose(
                 "this question file (with this version; older files have no drafts)."
             )
         q, prepared = questions[row["id"]], prepared_from_dict(row["prepared"])
+        gate = answerability(
+            prepared.standalone, prepared.evidence, min_score, language=prepared.language
+        )
+        needs_model = bool(prepared.refusal_reason) and gate is None
+        if not needs_model:
+            prepared = replace(prepared, refusal_reason=gate)
         composed = compose(prepared, row["draft"], verifier, compose_settings(answer_settings))
         outcome = Outcome(
             text=composed.text,
@@ -347,7 +365,8 @@ def recompose(
             refusal_reason=composed.why if outcome.refused else None,
             prepared=prepared,
         )
-        pairs.append((row, Record(q.id, "ours", answer, outcome, score(q.gold, outcome))))
+        record = Record(q.id, "ours", answer, outcome, score(q.gold, outcome))
+        pairs.append(Recomposed(row, record, needs_model))
     return pairs
 
 
@@ -506,6 +525,7 @@ __all__ = [
     "evaluate",
     "format_sets_table",
     "format_table",
+    "Recomposed",
     "recompose",
     "load_questions",
     "write_chart",

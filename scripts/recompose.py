@@ -66,13 +66,19 @@ def main(argv: list[str] | None = None) -> int:
         name = folder.name
         if name.endswith("_test"):
             print(f"{name}: a test split: report it, do not tune on it", file=sys.stderr)
-        print(row(f"{name} (recorded)", summarize([r["scores"] for r, _ in pairs])))
-        print(row(f"{name} (now)", summarize([record.scores for _, record in pairs])))
+        print(row(f"{name} (recorded)", summarize([p.recorded["scores"] for p in pairs])))
+        print(row(f"{name} (now)", summarize([p.record.scores for p in pairs])))
+        if stale := [p.record.id for p in pairs if p.needs_model]:
+            print(
+                f"  the gate lets {len(stale)} refused question(s) through now; they had no "
+                f"draft, run assistant eval to measure them: {', '.join(stale)}"
+            )
         if args.changes:
-            for before, record in pairs:
-                if before["answer"]["answer"] != record.answer.text:
-                    print(f"  {record.id}: {before['answer']['answer']!r}")
-                    print(f"  {' ' * len(record.id)}→ {record.answer.text!r}")
+            for p in pairs:
+                before, after = p.recorded["answer"]["answer"], p.record.answer.text
+                if before != after:
+                    print(f"  {p.record.id}: {before!r}")
+                    print(f"  {' ' * len(p.record.id)}→ {after!r}")
     return 0
 
 

@@ -258,24 +258,39 @@ def test_recompose_checks_the_recorded_drafts_again_without_the_model(
     results = report / "results.jsonl"
     asked = len(scripted_llm._prompts)
 
+    def with_settings(section: str, **values: float) -> Assistant:
+        changed = getattr(assistant.settings, section).model_copy(update=values)
+        settings = assistant.settings.model_copy(update={section: changed})
+        return Assistant(settings, llm=scripted_llm, embedder=fake_embedder, store=assistant.store)
+
     # The same code and settings make the same answers from the recorded drafts and evidence.
     again = recompose(path, results, assistant=assistant)
-    assert [row["id"] for row, _ in again] == [q["id"] for q in QUESTIONS]
-    for row, record in again:
-        assert record.answer.text == row["answer"]["answer"], row["id"]
-        assert record.scores["correct"] == row["scores"]["correct"], row["id"]
+    assert [p.record.id for p in again] == [q["id"] for q in QUESTIONS]
+    for p in again:
+        assert p.record.answer.text == p.recorded["answer"]["answer"], p.record.id
+        assert p.record.scores["correct"] == p.recorded["scores"]["correct"], p.record.id
+        assert not p.needs_model
     assert len(scripted_llm._prompts) == asked  # the model was not asked again
 
     # A stricter setting is measured on the same drafts: the quote that replaced "Twelve" needs
     # more of the question's words now, so that question is refused.
-    strict = assistant.settings.answer.model_copy(
-        update={"quote_min_lexical": 1.0, "quote_min_dense": 1.0}
-    )
-    other = Assistant(assistant.settings.model_copy(update={"answer": strict}),
-                      llm=scripted_llm, embedder=fake_embedder, store=assistant.store)  # fmt: skip
-    changed = {row["id"]: record for row, record in recompose(path, results, assistant=other)}
+    strict = with_settings("answer", quote_min_lexical=1.0, quote_min_dense=1.0)
+    changed = {p.record.id: p.record for p in recompose(path, results, assistant=strict)}
     assert changed["q-wrong"].answer.refused and changed["q-wrong"].scores["correct"] == 0
-    assert changed["q1"].answer.text == again[0][1].answer.text
+    assert changed["q1"].answer.text == again[0].record.answer.text
+
+    # The gate runs again too: a higher bar refuses what passed; what it refused and now lets
+    # through had no draft, so it stays refused and is marked for a new run with the model.
+    strict_gate = with_settings("retrieval", min_evidence_score=0.99)
+    gated = {p.record.id: p for p in recompose(path, results, assistant=strict_gate)}
+    assert gated["q1"].record.answer.refused and not gated["q1"].needs_model
+    assert "close enough" in (gated["q1"].record.answer.refusal_reason or "")
+    gated_then = tmp_path / "gated.jsonl"
+    row = json.loads(results.read_text().splitlines()[0])  # q1, as if a stricter gate refused it
+    row["draft"], row["prepared"]["refusal_reason"] = "", "no passage is close enough"
+    gated_then.write_text(json.dumps(row) + "\n")
+    (stale,) = recompose(path, gated_then, assistant=assistant)
+    assert stale.needs_model and stale.record.answer.refused
 
     # results without drafts (another system's rows only, or an older file) say what to do
     baseline_only = tmp_path / "old.jsonl"
