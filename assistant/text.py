@@ -267,23 +267,14 @@ def negated(text: str, language: str) -> bool:
     "ssh does not stop on the escape character" answers "Will the escape key interrupt ssh?"
     with no, and the same statement answers "Does ssh ignore the escape key?" with yes.
 
-    Words whose meaning holds a negation ("lose", "valfri", "verlieren": the language file's
-    implicit_negative) count as negations. A condition is not a negation: "chmod preserves the
-    bits unless you say otherwise" and its Swedish "… om inte man anger något annat" state that
-    the bits stay; the clause from an "unless" phrase of the language to the next comma or end of
-    sentence is left out."""
+    A condition is not a negation: "chmod preserves the bits unless you say otherwise" and its
+    Swedish "… om inte man anger något annat" state that the bits stay; the clause from an
+    "unless" phrase of the language to the next comma or end of sentence is left out."""
     lang = get_language(language)
     folded = fold(text)
     for phrase in lang.unless:
         folded = re.sub(rf"\b{re.escape(phrase)}\b,?[^,.;:!?]*", " ", folded)
-    # A word whose meaning holds a negation counts as one ("Do I lose my settings?" against "This
-    # does not preserve the settings." is a yes); both sides are read alike, so a question and a
-    # statement that share such a word still agree. Negations are not counted against each
-    # other: "not lost" reads as one negation, as "not … never" does.
-    return any(
-        w in lang.negative or (lang.implicit_negative and w.startswith(lang.implicit_negative))
-        for w in WORD_RE.findall(folded)
-    )
+    return bool(set(WORD_RE.findall(folded)) & lang.negative)
 
 
 def opener(sentence: str, language: str | None = None) -> str | None:

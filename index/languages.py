@@ -97,8 +97,6 @@ class Language:
     negative: frozenset[str]
     # Phrases that open a condition ("unless", "om inte"): the clause they open negates nothing.
     unless: tuple[str, ...]
-    # Beginnings of words whose meaning holds a negation ("lose", "valfri", "verlier").
-    implicit_negative: tuple[str, ...]
     vague_counts: frozenset[str]
     weekdays: frozenset[str]  # "On which day of the week …?" is answered by one of these
     capitalised_nouns: bool  # every noun is capitalised (German): capitals do not mark names
@@ -272,7 +270,6 @@ def _load(path: Path) -> Language:
         affirmative=_words(words["affirmative"]),
         negative=_words(words["negative"]),
         unless=tuple(fold(p) for p in words.get("unless", [])),
-        implicit_negative=tuple(fold(p) for p in words.get("implicit_negative", "").split()),
         vague_counts=_words(words["vague_counts"]),
         weekdays=_words(words["weekdays"]),
         capitalised_nouns=bool(words.get("capitalised_nouns", False)),

@@ -917,8 +917,7 @@ def test_a_statement_of_a_yes_no_question_in_other_words_answers_it(draft, why):
     prompt = ev(2, "Type su -l from any user shell prompt.", 0.41, lexical=0.23, dense=0.52)
     c = compose(prepared(ENVIRONMENT, [stated, prompt]), draft)
     assert c.mode == "quoted", why
-    # "lose" holds a negation as "does not preserve" does: the answer is yes
-    assert c.text.startswith('Answer: Yes. The documents say: "This does not preserve'), why
+    assert c.text.startswith('Answer: No. The documents say: "This does not preserve'), why
 
 
 def test_a_yes_no_statement_needs_the_bar_and_the_question_s_names():

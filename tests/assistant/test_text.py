@@ -84,18 +84,3 @@ def test_a_verb_first_question_opens_with_its_verb_not_a_name():
 def test_a_condition_is_no_negation(text, language, negates):
     # "unless" ("om inte", "es sei denn") opens a condition: the statement itself still holds.
     assert negated(text, language) is negates
-
-
-@pytest.mark.parametrize(
-    ("text", "language", "negates"),
-    [
-        ("When I become root, do I lose my settings?", "en", True),
-        ("Är det valfritt att installera firmware?", "sv", True),
-        ("Kann eine fehlerhafte Datei Probleme machen?", "de", True),
-        ("The installation of the firmware is required.", "en", False),
-        # "closest" holds "lose" but does not begin with it
-        ("The fastest of them all, the closest.", "en", False),
-    ],
-)
-def test_a_word_whose_meaning_holds_a_negation_counts_as_one(text, language, negates):
-    assert negated(text, language) is negates
