@@ -376,7 +376,7 @@ def yes_no_statement(
     naming what the question names. Its negation gives the yes or the no (short_answer).
 
     Meaning, not shared words, decides: "This does not preserve the environment of the current
-    user." answers "Do I lose my environment with su -l?" in none of its words. A sentence that
+    user." answers "Is my environment kept with su -l?" in other words. A sentence that
     close in meaning is about the question's own statement, not just its topic (dev splits:
     every answerable yes/no question with a sentence that close, one unanswerable one).
     """

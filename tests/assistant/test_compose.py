@@ -900,18 +900,18 @@ def test_a_yes_no_quote_and_a_draft_without_yes_or_no_lead_with_the_answer():
     assert drafted.mode == "generated" and drafted.text.startswith("Nein. Das Passwortfeld")
 
 
-ENVIRONMENT = "When I become root with su -l, do I lose my current user's environment settings?"
+ENVIRONMENT = "When I become root with su -l, is my current user's environment kept?"
 
 
 @pytest.mark.parametrize(
     ("draft", "why"),
     [
-        ("I lose my current user's environment settings [2].", "cites the wrong span"),
+        ("My current user's environment is kept [2].", "cites the wrong span"),
         ("I cannot answer that from the documents.", "the model refused"),
     ],
 )
 def test_a_statement_of_a_yes_no_question_in_other_words_answers_it(draft, why):
-    # None of the question's words but "environment", "current" and "user": meaning decides.
+    # Of the question's words only "environment", "current" and "user": meaning decides.
     stated = ev(1, "This does not preserve the environment of the current user.", 0.44,
                 lexical=0.46, dense=0.62)  # fmt: skip
     prompt = ev(2, "Type su -l from any user shell prompt.", 0.41, lexical=0.23, dense=0.52)
