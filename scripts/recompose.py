@@ -54,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     assistant = Assistant()
     print(f"{'set':<24}" + "".join(f"{label:>10}" for _, label in COLUMNS))
     for folder in args.reports:
+        if not (folder / "summary.json").is_file() or not (folder / "results.jsonl").is_file():
+            print(
+                f"{folder}: not a report folder of `assistant eval --report` (it needs "
+                "summary.json and results.jsonl); run assistant eval with --report first.",
+                file=sys.stderr,
+            )
+            return 2
         try:
             summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
             questions = Path(summary["questions"])
