@@ -155,9 +155,10 @@ def compose(
         strong = best.score >= settings.strong_evidence and best.lexical >= 0.99
         if strong and has_answer_type(best.facts_text, wanted, question):
             return _quoted(best, question, language)
-        if wanted == "yesno" and (stated := yes_no_statement(prepared.evidence, question,
-                                                              language, settings)):  # fmt: skip
-            return _quoted(stated, question, language)
+        if wanted == "yesno":
+            stated = yes_no_statement(prepared.evidence, question, language, settings)
+            if stated is not None:
+                return _quoted(stated, question, language)
         return refusal
     spans = [e.span() for e in prepared.evidence]
     # The draft is written in the reply language (the evidence's when none is in the question's)

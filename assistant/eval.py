@@ -325,16 +325,27 @@ def recompose(
     verifier = make_verifier(assistant.embedder, answer_settings)
     pairs = []
     for number, line in enumerate(Path(results_path).read_text(encoding="utf-8").splitlines(), 1):
-        row = json.loads(line)
+        where = f"{results_path}, line {number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            message = f"{where}: not valid JSON ({exc.msg}); is it a results.jsonl?"
+            raise ConfigError(message) from exc
         if row.get("system") != "ours":
             continue
         if "prepared" not in row or row.get("id") not in questions:
             raise ConfigError(
-                f"{results_path}, line {number}: no recorded draft for a question of "
-                f"{questions_path}. Recompose the results.jsonl that `assistant eval` wrote for "
-                "this question file (with this version; older files have no drafts)."
+                f"{where}: no recorded draft for a question of {questions_path}. Recompose the "
+                "results.jsonl that `assistant eval` wrote for this question file (with this "
+                "version; older files have no drafts)."
             )
-        q, prepared = questions[row["id"]], prepared_from_dict(row["prepared"])
+        try:
+            q, prepared = questions[row["id"]], prepared_from_dict(row["prepared"])
+        except (KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{where}: its recorded evidence is not in the form this version writes ({exc}); "
+                "run `assistant eval` again to record it."
+            ) from exc
         gate = answerability(
             prepared.standalone, prepared.evidence, min_score, language=prepared.language
         )

@@ -299,6 +299,15 @@ def test_recompose_checks_the_recorded_drafts_again_without_the_model(
     baseline_only.write_text(json.dumps(first) + "\n")
     with pytest.raises(ConfigError, match=r"old.jsonl, line 1: no recorded draft"):
         recompose(path, baseline_only, assistant=assistant)
+    broken = tmp_path / "broken.jsonl"
+    first = json.loads(results.read_text().splitlines()[0])
+    del first["prepared"]["evidence"][0]["text"]
+    broken.write_text(json.dumps(first) + "\n" + "{not json\n")
+    with pytest.raises(ConfigError, match=r"broken.jsonl, line 1: its recorded evidence"):
+        recompose(path, broken, assistant=assistant)
+    broken.write_text("{not json\n")
+    with pytest.raises(ConfigError, match=r"broken.jsonl, line 1: not valid JSON"):
+        recompose(path, broken, assistant=assistant)
 
 
 def test_evaluate_without_baseline_writes_only_our_rows(
