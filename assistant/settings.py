@@ -289,6 +289,9 @@ def quiet_environment() -> None:
         "ANONYMIZED_TELEMETRY": "False",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "TOKENIZERS_PARALLELISM": "false",
+        # transformers draws a "Loading weights" bar (through huggingface_hub's switch) on stderr
+        # of every `ask`; our own progress bars (ingest, eval) are plain tqdm and stay.
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         # llama.cpp's OpenMP threads otherwise spin-wait; on 2 shared cores generation then
         # drops from ~17 to 1-4 tokens/s whenever anything else runs (measured here).
         "OMP_WAIT_POLICY": "PASSIVE",

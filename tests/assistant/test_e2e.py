@@ -118,6 +118,7 @@ def test_a_month_and_year_asked_about_are_answered_from_the_resolved_relative_da
 
 def test_cli_ask_json_indexes_seeds_on_first_use(tmp_path: Path):
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "cli-data"), "HF_HUB_OFFLINE": "1"}
+    env.pop("HF_HUB_DISABLE_PROGRESS_BARS", None)  # the CLI must quiet the libraries itself
     proc = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ask", "When were the sanctions lifted?", "--json"],
         capture_output=True,
@@ -128,6 +129,7 @@ def test_cli_ask_json_indexes_seeds_on_first_use(tmp_path: Path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "indexed the bundled seeds" in proc.stderr
+    assert "Loading weights" not in proc.stderr  # no library progress bars on a user's terminal
     data = json.loads(proc.stdout)
     assert data["refused"] is False and "July 2016" in data["answer"]
     c = data["citations"][0]
