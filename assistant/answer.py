@@ -22,7 +22,7 @@ from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from assistant.citations import Verifier
-from assistant.compose import ComposeSettings, answerability, compose
+from assistant.compose import Composed, ComposeSettings, answerability, compose
 from assistant.evidence import Evidence, EvidenceSelector, to_evidence
 from assistant.prompts import Prompt
 from assistant.retrieval import HybridRetriever, query_bundle
@@ -40,6 +40,7 @@ __all__ = [
     "Prepared",
     "Timings",
     "compose_settings",
+    "composed_answer",
     "fixed_messages",
     "make_verifier",
     "warm_up",
@@ -125,28 +126,13 @@ class CitedQueryEngine(CustomQueryEngine):
         """Check the draft and build the final Answer."""
         generated = time.perf_counter()
         composed = compose(prepared, draft, self.verifier(), compose_settings(self.settings.answer))
-        total = time.perf_counter() - prepared.started
-        return Answer(
-            question=prepared.question,
-            text=composed.text,
-            refused=composed.mode == "refused",
-            language=prepared.language,
-            citations=composed.citations,
-            timings=Timings(
-                retrieve_s=prepared.retrieve_s,
-                generate_s=max(0.0, generated - prepared.started - prepared.retrieve_s),
-                total_s=total,
-                first_token_s=first_token_s,
-            ),
-            standalone_question=prepared.standalone,
-            draft=draft,
-            removed=composed.removed,
-            removed_reasons=composed.reasons,
-            mode=composed.mode,
-            short=composed.short,
-            refusal_reason=composed.why if composed.mode == "refused" else None,
-            prepared=prepared,
+        timings = Timings(
+            retrieve_s=prepared.retrieve_s,
+            generate_s=max(0.0, generated - prepared.started - prepared.retrieve_s),
+            total_s=time.perf_counter() - prepared.started,
+            first_token_s=first_token_s,
         )
+        return composed_answer(prepared, draft, composed, timings)
 
     def run(
         self,
@@ -171,6 +157,29 @@ class CitedQueryEngine(CustomQueryEngine):
         """llama-index's query API (`engine.query(...)`): the checked Answer in the metadata."""
         answer = next(item for item in self.run(query_str) if isinstance(item, Answer))
         return Response(response=answer.text, metadata={"answer": answer})
+
+
+def composed_answer(
+    prepared: Prepared, draft: str, composed: Composed, timings: Timings | None = None
+) -> Answer:
+    """The Answer of a composition: what the user gets, with the draft and what it came from."""
+    refused = composed.mode == "refused"
+    return Answer(
+        question=prepared.question,
+        text=composed.text,
+        refused=refused,
+        language=prepared.language,
+        citations=composed.citations,
+        timings=timings or Timings(),
+        standalone_question=prepared.standalone,
+        draft=draft,
+        removed=composed.removed,
+        removed_reasons=composed.reasons,
+        mode=composed.mode,
+        short=composed.short,
+        refusal_reason=composed.why if refused else None,
+        prepared=prepared,
+    )
 
 
 def make_verifier(embedder: BaseEmbedding, answer: AnswerSettings) -> Verifier:

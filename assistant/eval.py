@@ -35,7 +35,7 @@ from llama_index.core.instrumentation.events.retrieval import (
 )
 from tqdm import tqdm
 
-from assistant.answer import Answer, compose_settings, make_verifier
+from assistant.answer import Answer, compose_settings, composed_answer, make_verifier
 from assistant.api import Assistant
 from assistant.compose import answerability, compose
 from assistant.errors import ConfigError
@@ -279,17 +279,28 @@ def run_question(system: System, q: Question, recorder: RetrievalRecorder, name:
     total = time.perf_counter() - started
     if answer is None:
         raise RuntimeError(f"{name} produced no answer for question {q.id}")
-    outcome = Outcome(
+    outcome = outcome_of(answer, tuple(recorder.names), latency_s=total, first_token_s=first)
+    return Record(q.id, name, answer, outcome, score(q.gold, outcome))
+
+
+def outcome_of(
+    answer: Answer,
+    retrieved: Sequence[str],
+    *,
+    latency_s: float = 0.0,
+    first_token_s: float | None = None,
+) -> Outcome:
+    """What the metrics score of an answer: its text, refusal, citations and short answer."""
+    return Outcome(
         text=answer.text,
         refused=answer.refused,
         cited_sources=tuple(c.source for c in answer.citations),
         spans=spans_of(answer.citations),
-        retrieved=tuple(recorder.names),
-        latency_s=total,
-        first_token_s=first,
+        retrieved=tuple(retrieved),
+        latency_s=latency_s,
+        first_token_s=first_token_s,
         short=answer.short,
     )
-    return Record(q.id, name, answer, outcome, score(q.gold, outcome))
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,29 +364,8 @@ def recompose(
         if not needs_model:
             prepared = replace(prepared, refusal_reason=gate)
         composed = compose(prepared, row["draft"], verifier, compose_settings(answer_settings))
-        outcome = Outcome(
-            text=composed.text,
-            refused=composed.mode == "refused",
-            cited_sources=tuple(c.source for c in composed.citations),
-            spans=spans_of(composed.citations),
-            retrieved=tuple(row.get("retrieved", ())),
-            short=composed.short,
-        )
-        answer = Answer(
-            question=prepared.question,
-            text=composed.text,
-            refused=outcome.refused,
-            language=prepared.language,
-            citations=composed.citations,
-            standalone_question=prepared.standalone,
-            draft=row["draft"],
-            removed=composed.removed,
-            removed_reasons=composed.reasons,
-            mode=composed.mode,
-            short=composed.short,
-            refusal_reason=composed.why if outcome.refused else None,
-            prepared=prepared,
-        )
+        answer = composed_answer(prepared, row["draft"], composed)
+        outcome = outcome_of(answer, row.get("retrieved", ()))
         record = Record(q.id, "ours", answer, outcome, score(q.gold, outcome))
         pairs.append(Recomposed(row, record, needs_model))
     return pairs
