@@ -272,8 +272,8 @@ def negated(text: str, language: str) -> bool:
     "unless" phrase of the language to the next comma or end of sentence is left out."""
     lang = get_language(language)
     folded = fold(text)
-    for phrase in lang.unless:
-        folded = re.sub(rf"\b{re.escape(phrase)}\b,?[^,.;:!?]*", " ", folded)
+    for condition in lang.unless:
+        folded = condition.sub(" ", folded)
     return bool(set(WORD_RE.findall(folded)) & lang.negative)
 
 

@@ -95,14 +95,16 @@ class Language:
     not_names: frozenset[str]
     affirmative: frozenset[str]
     negative: frozenset[str]
-    # Phrases that open a condition ("unless", "om inte"): the clause they open negates nothing.
-    unless: tuple[str, ...]
+    # A condition's clause, from a phrase that opens it ("unless", "om inte") to the next comma
+    # or stop: whatever it negates, the sentence does not (assistant.text.negated).
+    unless: tuple[re.Pattern[str], ...]
     vague_counts: frozenset[str]
     weekdays: frozenset[str]  # "On which day of the week …?" is answered by one of these
     capitalised_nouns: bool  # every noun is capitalised (German): capitals do not mark names
     pronouns: frozenset[str]  # point back at what was said before ("där", "dort"): follow-ups
     rewrite_labels: tuple[str, ...]  # "Fråga:" before a rewritten follow-up: not its text
-    # Open an example in a question ("such as enp3s0", "till exempel 30"): see without_examples.
+    # An example in a question, from its marker ("such as", "till exempel") to the next comma or
+    # bracket: see without_examples.
     example_markers: tuple[re.Pattern[str], ...]
     # Words that open a clause before the question proper ("If …, can …?", "Om …, ligger …?").
     clause_openers: frozenset[str]
@@ -142,8 +144,8 @@ class Language:
 
         "Does udev give interfaces names such as enp3s0?" asks about udev's names, not about
         enp3s0: the documents must mention udev, not the example."""
-        for marker in self.example_markers:
-            question = re.sub(marker.pattern + r"[^,;:!?)]*", " ", question, flags=re.IGNORECASE)
+        for example in self.example_markers:
+            question = example.sub(" ", question)
         return question
 
     def question_kind(self, question: str, *, word_order: bool = True) -> str | None:
@@ -269,14 +271,16 @@ def _load(path: Path) -> Language:
         not_names=_words(words["not_names"]),
         affirmative=_words(words["affirmative"]),
         negative=_words(words["negative"]),
-        unless=tuple(fold(p) for p in words.get("unless", [])),
+        unless=tuple(
+            re.compile(rf"\b{re.escape(fold(p))}\b,?[^,.;:!?]*") for p in words.get("unless", [])
+        ),
         vague_counts=_words(words["vague_counts"]),
         weekdays=_words(words["weekdays"]),
         capitalised_nouns=bool(words.get("capitalised_nouns", False)),
         pronouns=_words(questions.get("pronouns", "")),
         rewrite_labels=tuple(fold(label) for label in questions.get("rewrite_labels", [])),
         clause_openers=_words(questions.get("clause_openers", "")),
-        example_markers=patterns(questions.get("example_markers", [])),
+        example_markers=patterns([m + r"[^,;:!?)]*" for m in questions.get("example_markers", [])]),
         question_words=_words(questions.get("question_words", "")),
         verb_first_yesno=bool(questions.get("verb_first_yesno", False)),
         refusal_cues=tuple(fold(c) for c in words.get("refusal_cues", [])),
