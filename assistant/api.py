@@ -112,7 +112,7 @@ class Assistant:
                 selector = EvidenceSelector(
                     embed_model=self.embedder,
                     max_sentences=self.settings.retrieval.evidence_sentences,
-                    relative_cutoff=0.75,
+                    relative_cutoff=self.settings.retrieval.evidence_cutoff,
                     dense_weight=self.settings.retrieval.dense_weight,
                     dense_candidates=self.settings.retrieval.dense_candidates,
                     typed_cutoff=self.settings.retrieval.typed_cutoff,

@@ -108,6 +108,13 @@ class RetrievalSettings(BaseModel):
 
     top_k: int = Field(6, ge=1, description="Chunks each retriever (dense, BM25) returns.")
     evidence_sentences: int = Field(4, ge=1, description="Sentences the LLM is shown at most.")
+    evidence_cutoff: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="An evidence sentence is shown to the LLM only if it scores at least the "
+        "best sentence's score × this (and is among the evidence_sentences best).",
+    )
     min_evidence_score: float = Field(
         0.34,
         description="Below this best evidence score (0.6 × meaning + 0.4 × share of the "

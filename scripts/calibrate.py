@@ -38,10 +38,14 @@ class Gated:
 
 
 def gate_view(assistant: Assistant, question: str, answerable: bool) -> Gated:
+    from assistant.compose import answerability
+
     prepared = assistant.engine.prepare(question)
-    reason = prepared.refusal_reason or ""
     best = prepared.evidence[0].score if prepared.evidence else 0.0
-    return Gated(answerable, best, bool(reason) and not reason.startswith("best evidence scored"))
+    # The gate's other reasons (no evidence, a name the documents never mention), asked with a
+    # threshold of 0 so that the score decides nothing here: the grid below applies each one.
+    other = answerability(prepared.standalone, prepared.evidence, 0.0, language=prepared.language)
+    return Gated(answerable, best, other is not None)
 
 
 def rates(items: list[Gated], threshold: float) -> tuple[int, int, int, int]:
