@@ -111,8 +111,26 @@ def has_answer_type(
             first = re.match(r"\W*(\w+)", text)
             opener = first.group(1) if first else None
             names = [n for n in names if n != opener or _named_inside(n, passage)]
+        if wanted == "person":
+            names = [n for n in names if _person_like(n)]
         return bool(names or (wanted == "name" and _code_names(text, question)))
     return True
+
+
+def _person_like(name: str) -> bool:
+    """True when name is written as a person's name is in any language that capitalises names:
+    capitalised words of letters ("Jane Doe", "Anne-Marie O'Neill", "J. R. Doe"). An acronym
+    ("ANSI"), an identifier ("VT100") or a table's "V:91" names no one."""
+
+    def word(w: str) -> bool:
+        if len(w) <= 2 and w.endswith("."):
+            return w[0].isupper()  # an initial
+        letters = w.rstrip(".,;:!?").replace("-", "").replace("'", "").replace("’", "")
+        return letters.isalpha() and w[0].isupper() and not (len(letters) > 1 and letters.isupper())
+
+    words = name.split()
+    # Particles inside a name are lower case ("Vincent van Gogh").
+    return bool(words) and word(words[0]) and all(word(w) or w.isalpha() for w in words[1:])
 
 
 def _expansions(text: str, asked: tuple[str, ...]) -> list[str]:

@@ -265,6 +265,23 @@ def test_name_and_number_answers_are_not_the_question_echoed(question, text, ok)
 
 
 @pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("The program was written by Jane Doe in 1987.", True),
+        ("It was first written by J. R. Doe.", True),
+        ("Thanks go to Anne-Marie O'Neill and Vincent van Gogh.", True),
+        # an acronym, an identifier or a table's field names no one
+        ("package: tool | popcon: V:91, I:263 | description: VT100/ANSI emulation", False),
+        ("The tool emulates an ANSI terminal.", False),
+    ],
+)
+def test_a_who_question_is_answered_by_a_name_written_as_a_persons(text, ok):
+    question = "Who originally wrote the tool?"
+    assert answer_type(question) == "person"
+    assert has_answer_type(text, "person", question) is ok
+
+
+@pytest.mark.parametrize(
     ("sentence", "question", "short"),
     [
         ("The sanctions were lifted in July 2016", "When were the sanctions lifted?", "July 2016"),
