@@ -452,8 +452,9 @@ def test_manuals_set_covers_the_issue() -> None:
     assert {q.lang for q in german} >= {"de"}
 
 
-def test_manuals3_set_mixes_languages_kinds_and_cross_language_evidence() -> None:
-    qs = [q for split in ("dev", "test") for q in load_questions(EVAL / f"manuals3_{split}.jsonl")]
+@pytest.mark.parametrize("name", ["manuals3", "manuals4"])
+def test_a_debian_reference_set_mixes_languages_kinds_and_cross_language_evidence(name) -> None:
+    qs = [q for split in ("dev", "test") for q in load_questions(EVAL / f"{name}_{split}.jsonl")]
     assert 60 <= len(qs) <= 70 and sum(not q.answerable for q in qs) >= 20
     assert {q.lang for q in qs} == {"en", "sv", "de"}
     kinds = {q.id.split("-")[0] for q in qs}
