@@ -84,11 +84,15 @@ class CitedQueryEngine(CustomQueryEngine):
             started=started,
         )
 
-    def _evidence(self, bundle: QueryBundle) -> tuple[Evidence, ...]:
+    def chunks(self, bundle: QueryBundle) -> list[NodeWithScore]:
+        """The retrieved chunks the evidence is selected from, best first."""
         # The retriever over-fetches (OVERFETCH × top_k): chunks mostly addressed to the
         # assistant rank high for the very question they target and would take every slot.
         hits = [h for h in self.retriever.retrieve(bundle) if not _mostly_injected(h)]
-        hits = hits[: self.settings.retrieval.top_k]
+        return hits[: self.settings.retrieval.top_k]
+
+    def _evidence(self, bundle: QueryBundle) -> tuple[Evidence, ...]:
+        hits = self.chunks(bundle)
         return tuple(to_evidence(self.selector.postprocess_nodes(hits, query_bundle=bundle)))
 
     def verifier(self) -> Verifier:

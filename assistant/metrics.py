@@ -184,6 +184,32 @@ def answer_language(text: str) -> str:
     return detect_language(own if own.strip(" .:") else text)
 
 
+# --- evidence: where an answer is lost on its way to the model ---------------------------------
+
+SHOWN, NOT_SHOWN, NOT_RETRIEVED = "shown", "retrieved, not shown", "not retrieved"
+
+
+def fact_answers(golds: Iterable[str]) -> tuple[str, ...]:
+    """The gold answers that are facts to find in a text: a bare yes or no (of any supported
+    language) is said by the answer, not found in the documents."""
+    yes_no = {fold(w) for lang in all_languages() for w in (lang.yes, lang.no)}
+    return tuple(g for g in golds if fold(g.strip()) not in yes_no)
+
+
+def evidence_stage(golds: Iterable[str], chunks: Iterable[str], shown: Iterable[str]) -> str | None:
+    """Where a gold answer stands on its way to the model: in a sentence it was shown (SHOWN),
+    only in a retrieved chunk (NOT_SHOWN), or in neither (NOT_RETRIEVED). None when the gold
+    holds no fact to look for (a bare yes or no)."""
+    facts = fact_answers(golds)
+    if not facts:
+        return None
+    if any(contains_answer(text, facts) for text in shown):
+        return SHOWN
+    if any(contains_answer(text, facts) for text in chunks):
+        return NOT_SHOWN
+    return NOT_RETRIEVED
+
+
 # --- retrieval ---------------------------------------------------------------------------------
 
 

@@ -11,11 +11,16 @@ import pytest
 from assistant.citations import Span
 from assistant.metrics import (
     METRICS,
+    NOT_RETRIEVED,
+    NOT_SHOWN,
+    SHOWN,
     Gold,
     Outcome,
     answer_language,
     contains_answer,
+    evidence_stage,
     exact_match,
+    fact_answers,
     hit_at_k,
     is_gold_source,
     normalize,
@@ -406,3 +411,29 @@ def test_yes_no_agreement_skips_other_questions_and_refusals():
     no = Gold(("no",), (EN,), True, "en")
     assert score(no, REFUSAL)["yes_no_agreement"] is None  # counted as a false refusal instead
     assert summarize([score(GOLD, PERFECT)])["yes_no_agreement"] is None
+
+
+# --- where an answer is lost before the model ---------------------------------------------------
+
+CHUNK = "Tail checks the file again every second. With -s N it sleeps N seconds (default 1.0)."
+
+
+@pytest.mark.parametrize(
+    ("golds", "chunks", "shown", "stage"),
+    [
+        (["1.0", "one second"], [CHUNK], ["With -s N it sleeps N seconds (default 1.0)."], SHOWN),
+        (["1.0"], [CHUNK], ["Tail checks the file again every second."], NOT_SHOWN),
+        (["2.5"], [CHUNK], ["Tail checks the file again every second."], NOT_RETRIEVED),
+        (["10"], [CHUNK], [], NOT_RETRIEVED),  # whole words: "1.0" holds no "10"
+        # a bare yes or no is said by the answer, not found in a text: nothing to look for …
+        (["yes", "ja"], [CHUNK], [], None),
+        # … but the words that state it are
+        (["nein", "not sleep"], ["It does not sleep."], ["It does not sleep."], SHOWN),
+    ],
+)
+def test_evidence_stage_says_where_the_gold_stands(golds, chunks, shown, stage):
+    assert evidence_stage(golds, chunks, shown) == stage
+
+
+def test_fact_answers_leave_out_yes_and_no_of_every_language():
+    assert fact_answers(["Yes", "ja", "Nej", "nein", "no", "too low"]) == ("too low",)
