@@ -167,11 +167,16 @@ def contains_answer(prediction: str, golds: Iterable[str]) -> bool:
     return any((n := normalize(g)) and f" {n} " in padded for g in golds)
 
 
+def _yes_and_no() -> tuple[set[str], set[str]]:
+    """The folded yes words and no words of every supported language."""
+    languages = all_languages()
+    return {fold(lang.yes) for lang in languages}, {fold(lang.no) for lang in languages}
+
+
 def says_yes(text: str) -> bool | None:
     """True when text's first yes or no word (of any supported language, "Ja", "No", "Nein")
     outside quotes is a yes, False when a no, None when it says neither."""
-    yes = {fold(lang.yes) for lang in all_languages()}
-    no = {fold(lang.no) for lang in all_languages()}
+    yes, no = _yes_and_no()
     for word in re.findall(r"\w+", _QUOTED.sub(" ", strip_citations(text))):
         if (folded := fold(word)) in yes | no:
             return folded in yes
@@ -192,8 +197,8 @@ SHOWN, NOT_SHOWN, NOT_RETRIEVED = "shown", "retrieved, not shown", "not retrieve
 def fact_answers(golds: Iterable[str]) -> tuple[str, ...]:
     """The gold answers that are facts to find in a text: a bare yes or no (of any supported
     language) is said by the answer, not found in the documents."""
-    yes_no = {fold(w) for lang in all_languages() for w in (lang.yes, lang.no)}
-    return tuple(g for g in golds if fold(g.strip()) not in yes_no)
+    yes, no = _yes_and_no()
+    return tuple(g for g in golds if fold(g.strip()) not in yes | no)
 
 
 def evidence_stage(golds: Iterable[str], chunks: Iterable[str], shown: Iterable[str]) -> str | None:

@@ -79,10 +79,16 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].rstrip("-")
 
 
-def main(share: Path) -> None:
-    OUT.mkdir(exist_ok=True)
+def main(
+    share: Path,
+    out: Path = OUT,
+    keep_sections: dict[str, list[str]] = SECTIONS,
+    manpages: list[str] = MANPAGES,
+) -> None:
+    """Write the kept sections and man pages found under share (…/usr/share) into out."""
+    out.mkdir(exist_ok=True)
     ref = share / "debian-reference"
-    for lang, keep in SECTIONS.items():
+    for lang, keep in keep_sections.items():
         title = plain(re.search(r"<title>(.*?)</title>",
                                 (ref / f"index.{lang}.html").read_text(encoding="utf-8"),
                                 re.S).group(1))  # fmt: skip
@@ -92,8 +98,8 @@ def main(share: Path) -> None:
             numbered = "-".join(part.zfill(2) for part in number.split("."))
             name = f"debref-{lang}-{numbered}-{slug(heading.split(' ', 1)[1])}"
             page = PAGE.format(lang=lang, title=f"{title}: {heading}", body=clean(body))
-            (OUT / f"{name}.html").write_text(page, encoding="utf-8")
-    for page in MANPAGES:
+            (out / f"{name}.html").write_text(page, encoding="utf-8")
+    for page in manpages:
         source = gzip.decompress((share / "man" / "sv" / f"{page}.gz").read_bytes())
         rendered = subprocess.run(
             ["groff", "-k", "-Kutf8", "-Tutf8", "-P-c", "-rHY=0", "-man"],
@@ -104,7 +110,7 @@ def main(share: Path) -> None:
         text = subprocess.run(["col", "-bx"], input=rendered, capture_output=True, check=True,
                               env={**os.environ, "LC_ALL": "C.UTF-8"}).stdout  # fmt: skip
         name = page.split("/")[1].rsplit(".", 1)[0]
-        (OUT / f"man-sv-{name}.txt").write_bytes(text)
+        (out / f"man-sv-{name}.txt").write_bytes(text)
 
 
 if __name__ == "__main__":

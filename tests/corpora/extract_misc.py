@@ -25,14 +25,14 @@ from pathlib import Path
 
 import extract_debian_reference as base
 
-base.OUT = Path(__file__).resolve().parent / "debian-misc"
-base.SECTIONS = {
+OUT = Path(__file__).resolve().parent / "debian-misc"
+SECTIONS = {
     "en": ["2.4", "3.5", "4.7", "5.4", "6.4", "7.6", "9.1", "11.3", "12.6"],
     "de": ["4.4", "6.5", "6.7", "7.9", "8.2", "10.4", "11.5"],
 }
-base.MANPAGES = ["man1/sort.1", "man1/uniq.1", "man1/cut.1", "man1/tr.1", "man1/tail.1",
-                 "man1/du.1", "man1/ln.1", "man1/seq.1"]  # fmt: skip
+MANPAGES = ["man1/sort.1", "man1/uniq.1", "man1/cut.1", "man1/tr.1", "man1/tail.1",
+            "man1/du.1", "man1/ln.1", "man1/seq.1"]  # fmt: skip
 
 
 if __name__ == "__main__":
-    base.main(Path(sys.argv[1]))
+    base.main(Path(sys.argv[1]), OUT, SECTIONS, MANPAGES)
