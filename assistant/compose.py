@@ -168,7 +168,14 @@ def compose(
         draft, spans, language=reply, question=question
     )
     # "When ...?" answered without a date, or "How many ...?" without a number, is no answer.
-    kept = tuple(c for c in result.kept if has_answer_type(c.sentence, wanted, question))
+    kept = tuple(
+        c
+        for c in result.kept
+        if has_answer_type(c.sentence, wanted, question)
+        # A yes or a no stands on a statement: a bare "timeout [OPTION]" copied from a synopsis
+        # says nothing a yes or a no could be read from.
+        and (wanted != "yesno" or _states(c.sentence, reply))
+    )
     dropped = [(c.sentence, c.reason) for c in result.removed] + [
         (c.sentence, f"gives no {wanted}") for c in result.kept if c not in kept
     ]
@@ -211,6 +218,14 @@ def compose(
     if chosen is None:
         return Composed(refusal.text, (), removed, reasons, why=NO_SENTENCE_STANDS)
     return _quoted(chosen, question, language, removed, reasons, prepared, wanted, settings)
+
+
+def _states(sentence: str, language: str) -> bool:
+    """True when sentence opens with a yes or a no, or is a statement: QUOTE_MIN_WORDS_FACT
+    words or more, its citation marks left out."""
+    return _opens_with_yes_no(sentence, language) or (
+        _words(CITE_RE.sub("", sentence)) >= QUOTE_MIN_WORDS_FACT
+    )
 
 
 def _opens_with_yes_no(text: str, language: str) -> bool:

@@ -171,6 +171,39 @@ def leads_in(text: str, end: int, following: tuple[int, int]) -> bool:
     )
 
 
+def describes(text: str, term: tuple[int, int], following: tuple[int, int]) -> bool:
+    """True when the line term[0]:term[1] is a term whose description hangs under it: the
+    next line, with no blank line between, is indented deeper ("-d, --delimiter=DELIM" over
+    "       Use DELIM instead of TAB …" in a manual page or --help text, a glossary's word over
+    its meaning). The term is the answer to a question about what its description says, so
+    the two are evidence together, the way a definition list is read."""
+    start, end = term
+    line_start = text.rfind("\n", 0, start) + 1
+    next_start = text.rfind("\n", 0, following[0]) + 1
+    return (
+        "\n" not in text[start:end]  # one line
+        and text[line_start:start].strip() == ""  # the span opens its line
+        and text[end:next_start].strip() == ""
+        and text.count("\n", end, following[0]) == 1  # the next line, no blank between
+        and not _SENTENCE_END.search(text[start:end])
+        and len(text[start:end].split()) <= TERM_WORDS
+        and _indent(text, next_start) > _indent(text, line_start)
+        # a line of capitals alone ("DESCRIPTION", "SEE ALSO") heads a section, not a term
+        and not (
+            text[start:end].isupper() and all(c.isalpha() or c.isspace() for c in text[start:end])
+        )
+    )
+
+
+def _indent(text: str, line_start: int) -> int:
+    """Columns of blank space opening the line at line_start (a tab counts as eight)."""
+    match = _INDENT.match(text, line_start)
+    return len(match.group().expandtabs(8)) if match else 0
+
+
+_INDENT = re.compile(r"[ \t]*")
+TERM_WORDS = 8  # a longer line over an indented block is a sentence wrapped, not a term
+_SENTENCE_END = re.compile(r"""[.!?…:;]["'”’»)\]]*\s*$""")
 LEAD_IN_WORDS = 25  # a longer paragraph after a lead-in stands on its own
 _NUMBERING = re.compile(r"(?:[\dIVXivx]+[.)]?\s*)*")
 HEADING_WORDS = 12  # a line this long or longer reads as a sentence even without a full stop
@@ -327,11 +360,22 @@ def _sentences(nodes: list[NodeWithScore], *, headings_too: bool = False) -> lis
             if meta.get("headings_marked")
             else None
         )
+        described = -1  # a description already shown under its term
         for i, (rel_start, rel_end) in enumerate(spans):
             key = (str(meta.get("doc_id")), base + rel_start)
             under = heading  # the heading this line stands under
+            if i == described:
+                continue
             if i + 1 < len(spans) and leads_in(text, rel_end, spans[i + 1]):
                 rel_end = spans[i + 1][1]  # "… add this line in" + "/etc/fstab"
+            elif (
+                i + 1 < len(spans)
+                and describes(text, (rel_start, rel_end), spans[i + 1])
+                # a section heading over a list of terms ("OPTIONS" over "-d, --delimiter")
+                # is not the first term's term
+                and not (i + 2 < len(spans) and describes(text, spans[i + 1], spans[i + 2]))
+            ):
+                rel_end, described = spans[i + 1][1], i + 1  # "-d, --delimiter" + its meaning
             elif is_heading(text, rel_start, rel_end, marked=marked):
                 heading = text[rel_start:rel_end]
                 if not headings_too:

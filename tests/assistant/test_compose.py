@@ -917,6 +917,18 @@ def test_a_yes_no_quote_and_a_draft_without_yes_or_no_lead_with_the_answer():
     assert drafted.mode == "generated" and drafted.text.startswith("Nein. Das Passwortfeld")
 
 
+def test_a_yes_or_no_stands_on_a_statement_not_on_a_copied_fragment():
+    e = ev(1, "SYNOPSIS timeout [OPTION] DURATION COMMAND", 0.6, lexical=0.3, dense=0.4)
+    question = "Does the time for timeout keep counting while the computer sleeps?"
+    fragment = compose(prepared(question, [e]), "timeout [OPTION] [1].")
+    assert fragment.mode == "refused"
+    assert dict(zip(fragment.removed, fragment.reasons, strict=True)) == {
+        "timeout [OPTION].": "gives no yesno"
+    }
+    bare = compose(prepared(question, [e]), "No [1].")  # a bare no is not held back so
+    assert "gives no yesno" not in bare.reasons
+
+
 ENVIRONMENT = "When I become root with su -l, is my current user's environment kept?"
 
 

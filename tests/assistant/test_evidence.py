@@ -13,6 +13,7 @@ from assistant.evidence import (
     Evidence,
     EvidenceSelector,
     _cosine,
+    describes,
     is_heading,
     leads_in,
     lexical_score,
@@ -149,6 +150,43 @@ def test_a_lead_in_and_the_line_it_introduces_are_one_piece_of_evidence(fake_emb
 def test_leads_in(text: str, joined: bool):
     spans = split_sentences(text)
     assert leads_in(text, spans[0][1], spans[1]) is joined
+
+
+MANUAL_PAGE = (
+    "OPTIONS\n"
+    "       -d, --delimiter=DELIM\n"
+    "              Use DELIM instead of TAB for field delimiter.\n"
+    "\n"
+    "       -s, --only-delimited\n"
+    "              Do not print lines not containing delimiters.\n"
+)
+
+
+def test_a_term_and_the_description_under_it_are_one_piece_of_evidence(fake_embedder):
+    question = "How do I use another field delimiter than TAB?"
+    shown = select(fake_embedder, question, text=MANUAL_PAGE, relative_cutoff=0.0)
+    joined = "-d, --delimiter=DELIM\n              Use DELIM instead of TAB for field delimiter."
+    assert joined in shown
+    # the description is evidence once, under its term, not again on its own
+    assert "Use DELIM instead of TAB for field delimiter." not in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("  -v, --verbose\n      Print more.", True),
+        ("Glossary term\n    What it means.", True),
+        ("  -v, --verbose\n  Print more.", False),  # not indented deeper
+        ("SEE ALSO\n    The full manual.", False),  # a section heading of capitals
+        ("  -v, --verbose\n\n      Print more.", False),  # a blank line between
+        ("This line is a whole sentence.\n    Print more.", False),  # it ends
+        ("one two three four five six seven eight nine\n    More.", False),  # too long
+    ],
+)
+def test_describes(text: str, joined: bool):
+    spans = split_sentences(text)
+    assert len(spans) >= 2
+    assert describes(text, spans[0], spans[1]) is joined
 
 
 # -- cases found by the mutation run (scripts/mutation.sh assistant/evidence.py) ---------------
