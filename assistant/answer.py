@@ -92,7 +92,10 @@ class CitedQueryEngine(CustomQueryEngine):
         return hits[: self.settings.retrieval.top_k]
 
     def _evidence(self, bundle: QueryBundle) -> tuple[Evidence, ...]:
-        hits = self.chunks(bundle)
+        return self.select(self.chunks(bundle), bundle)
+
+    def select(self, hits: list[NodeWithScore], bundle: QueryBundle) -> tuple[Evidence, ...]:
+        """The evidence sentences shown to the model, selected from the retrieved chunks."""
         return tuple(to_evidence(self.selector.postprocess_nodes(hits, query_bundle=bundle)))
 
     def verifier(self) -> Verifier:

@@ -22,7 +22,7 @@ from assistant.citations import Span
 from assistant.safety import is_instruction, neutralize
 from assistant.short_answer import TYPED_KINDS, answer_type, has_answer_type
 from assistant.text import content_words, key_terms, stem_match, stopwords
-from index.chunking import split_sentences
+from index.chunking import LINE_END, split_sentences
 
 DENSE_WEIGHT = 0.6  # meaning matters most, but names and numbers decide between near ties
 
@@ -185,7 +185,7 @@ def describes(text: str, term: tuple[int, int], following: tuple[int, int]) -> b
         and text[line_start:start].strip() == ""  # the span opens its line
         and text[end:next_start].strip() == ""
         and text.count("\n", end, following[0]) == 1  # the next line, no blank between
-        and not _SENTENCE_END.search(text[start:end])
+        and not LINE_END.search(text[start:end])  # spans are trimmed: it ends the line
         and len(text[start:end].split()) <= TERM_WORDS
         and _indent(text, next_start) > _indent(text, line_start)
         # a line of capitals alone ("DESCRIPTION", "SEE ALSO") heads a section, not a term
@@ -203,7 +203,6 @@ def _indent(text: str, line_start: int) -> int:
 
 _INDENT = re.compile(r"[ \t]*")
 TERM_WORDS = 8  # a longer line over an indented block is a sentence wrapped, not a term
-_SENTENCE_END = re.compile(r"""[.!?…:;]["'”’»)\]]*\s*$""")
 LEAD_IN_WORDS = 25  # a longer paragraph after a lead-in stands on its own
 _NUMBERING = re.compile(r"(?:[\dIVXivx]+[.)]?\s*)*")
 HEADING_WORDS = 12  # a line this long or longer reads as a sentence even without a full stop

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from index.loaders import Document
 
-__all__ = ["Chunk", "chunk_document", "count_tokens", "split_sentences"]
+__all__ = ["LINE_END", "Chunk", "chunk_document", "count_tokens", "split_sentences"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,8 @@ _ABBREVIATIONS = frozenset(
 )
 _TERMINATOR = re.compile(r"""[.!?…]+["'”’»)\]]*""")
 _LINE = re.compile(r"[^\n]+")
-_LINE_END = re.compile(r"""[.!?…:;]["'”’»)\]]*$""")
+# A line ending so ends what it says (a sentence, or a lead-in to what follows).
+LINE_END = re.compile(r"""[.!?…:;]["'”’»)\]]*$""")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 # A line at least this long that ends without punctuation was wrapped by its writer's editor or a
 # manual-page formatter, so a next line opening with a number goes on with the sentence ("… not
@@ -100,7 +101,7 @@ def _line_breaks_sentence(text: str, line_end: int, next_start: int) -> bool:
     number after a full-width line (WRAP_WIDTH)."""
     if text.count("\n", line_end, next_start) > 1:
         return True
-    if _LINE_END.search(text[max(0, line_end - 8) : line_end].rstrip()):
+    if LINE_END.search(text[max(0, line_end - 8) : line_end].rstrip()):
         return True
     following = text[next_start : next_start + 80].lstrip(" \t").lstrip("([")
     if following[:1].isdigit() and line_end - (text.rfind("\n", 0, line_end) + 1) >= WRAP_WIDTH:

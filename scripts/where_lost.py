@@ -60,9 +60,10 @@ def main() -> int:
             for q in load_questions(path):
                 if not q.answerable or q.history:
                     continue
-                bundle = query_bundle(q.question)
-                chunks = [hit.node.get_content() for hit in engine.chunks(bundle)]
-                evidence = engine.prepare(q.question).evidence
+                bundle = query_bundle(q.question.strip())  # as `ask` does (engine.prepare)
+                hits = engine.chunks(bundle)
+                evidence = engine.select(hits, bundle)  # from the same chunks: retrieved once
+                chunks = [hit.node.get_content() for hit in hits]
                 stage = evidence_stage(q.answers, chunks, [e.text for e in evidence])
                 if stage is None:
                     continue
