@@ -320,3 +320,28 @@ def test_over_evidence_only_in_another_language_the_model_answers_in_its_languag
     assert "Reply in English" in fake_llm.prompts[-1]
     assert answer.language == "sv" and answer.text.startswith("Dokumenten säger: ")
     assert "10.0.2.1" in answer.citations[0].quote and not answer.refused
+
+
+def test_an_option_is_cited_with_the_description_under_it(make, fake_llm, tmp_path):
+    """A manual page's option line and its indented description are one piece of evidence
+    end to end: the model is shown both, and the answer's quote holds the option."""
+    page = tmp_path / "cut.txt"
+    page.write_text(
+        "CUT(1)                     User Commands                    CUT(1)\n\n"
+        "OPTIONS\n"
+        "       -b, --bytes=LIST\n"
+        "              Select only these bytes.\n\n"
+        "       -d, --delimiter=DELIM\n"
+        "              Use DELIM instead of TAB for field delimiter.\n\n"
+        "       -s, --only-delimited\n"
+        "              Do not print lines not containing delimiters.\n",
+        encoding="utf-8",
+    )
+    a = make()
+    a.ingest([page])
+    fake_llm.queue("The -d option sets a delimiter other than TAB [1].")
+    answer = a.ask("Which cut option sets a field delimiter other than TAB?")
+    assert "-d, --delimiter=DELIM Use DELIM instead of TAB" in fake_llm.prompts[-1]
+    assert not answer.refused
+    quote = " ".join(answer.citations[0].quote.split())
+    assert quote == "-d, --delimiter=DELIM Use DELIM instead of TAB for field delimiter."
